@@ -1,0 +1,1 @@
+"""Gradebook adapters: SQLAlchemy tables and repositories."""

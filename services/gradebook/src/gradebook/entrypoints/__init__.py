@@ -1,0 +1,1 @@
+"""Gradebook entrypoints: HTTP routes and event consumers."""

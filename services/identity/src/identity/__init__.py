@@ -1,0 +1,1 @@
+"""EduRecords identity service."""

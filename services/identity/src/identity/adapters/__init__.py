@@ -1,0 +1,1 @@
+"""Identity adapters: SQLAlchemy tables and repositories."""

@@ -1,0 +1,85 @@
+"""Where settings choose identity's adapters; builds the runtime and the FastAPI app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edu_shared.auth.keys import KeySet
+from edu_shared.auth.principal import CurrentUserClaims
+from edu_shared.auth.verify import access_token_claims
+from edu_shared.bus.port import EventBus
+from edu_shared.directory import DirectoryResolver, DirectoryTables
+from edu_shared.runtime import ServiceRuntime
+from edu_shared.web.app import create_service_app
+from fastapi import FastAPI
+
+from identity.adapters import orm
+from identity.config import IdentitySettings
+from identity.service_layer.handlers import ensure_signing_keys
+from identity.service_layer.uow import IdentityUnitOfWork
+
+NAME = "identity"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class IdentityService:
+    runtime: ServiceRuntime
+    settings: IdentitySettings
+    keys: KeySet = field(default_factory=KeySet)
+
+    def __post_init__(self) -> None:
+        self.resolver = DirectoryResolver(
+            self.runtime.sessions, DirectoryTables(org_units=orm.org_units, schools=orm.schools)
+        )
+
+    def uow(self) -> IdentityUnitOfWork:
+        return IdentityUnitOfWork(
+            sessions=self.runtime.sessions,
+            messaging=orm.messaging,
+            source=f"/{NAME}",
+            on_commit=self.runtime.on_commit(),
+        )
+
+    async def load_keys(self) -> None:
+        loaded = await ensure_signing_keys(self.uow(), rotate_after_s=self.settings.key_rotation_days * 86400)
+        self.keys.keys = loaded.keys
+
+    async def jwks(self) -> dict[str, Any]:
+        return self.keys.jwks()
+
+    def issue_access_token(self, user: CurrentUserClaims) -> str:
+        return self.keys.sign(access_token_claims(user, ttl_s=self.settings.access_token_ttl_s))
+
+
+def build(settings: IdentitySettings | None = None, *, bus: EventBus | None = None) -> IdentityService:
+    settings = settings or IdentitySettings()
+    service: IdentityService | None = None
+
+    async def local_jwks() -> dict[str, Any]:
+        # Identity verifies its own tokens without calling itself over HTTP.
+        assert service is not None
+        return await service.jwks()
+
+    runtime = ServiceRuntime(
+        name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus, jwks=local_jwks
+    )
+    service = IdentityService(runtime=runtime, settings=settings)
+    runtime.startup_hooks.append(service.load_keys)
+    return service
+
+
+def create_app(service: IdentityService, *, manage_lifespan: bool = True) -> FastAPI:
+    from identity.entrypoints.api import router
+
+    app = create_service_app(
+        runtime=service.runtime,
+        title="EduRecords — Định danh và tổ chức",
+        description="Cây tổ chức (Sở, đơn vị trung gian, trường), tài khoản, vai trò và khóa ký mã xác thực.",
+        routers=[router],
+        manage_lifespan=manage_lifespan,
+    )
+    app.state.service = service
+    return app

@@ -1,0 +1,13 @@
+"""Settings of the identity service (env prefix IDENTITY_)."""
+
+from __future__ import annotations
+
+from edu_shared.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class IdentitySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", env_nested_delimiter="__", extra="ignore")
+
+    access_token_ttl_s: int = 900
+    key_rotation_days: int = 30

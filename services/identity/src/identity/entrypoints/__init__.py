@@ -1,0 +1,1 @@
+"""Identity entrypoints: HTTP routes."""

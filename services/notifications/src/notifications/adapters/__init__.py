@@ -1,0 +1,1 @@
+"""Notifications adapters: SQLAlchemy tables and repositories."""

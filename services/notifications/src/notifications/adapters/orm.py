@@ -1,0 +1,12 @@
+"""Notifications's own tables: the org directory it keeps from identity events, plus outbox and inbox."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from edu_shared.db.messaging import add_messaging_tables
+from edu_shared.directory import add_directory_tables
+
+metadata = sa.MetaData()
+messaging = add_messaging_tables(metadata)
+directory = add_directory_tables(metadata)

@@ -1,0 +1,1 @@
+"""Notifications entrypoints: HTTP routes and event consumers."""

@@ -1,0 +1,1 @@
+"""Reporting adapters: SQLAlchemy tables and repositories."""

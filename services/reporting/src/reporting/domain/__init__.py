@@ -1,0 +1,1 @@
+"""Reporting domain: projections and reports for schools, units and the department (pure functions and dataclasses, no I/O)."""

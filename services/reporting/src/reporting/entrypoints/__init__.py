@@ -1,0 +1,1 @@
+"""Reporting entrypoints: HTTP routes and event consumers."""

@@ -1,0 +1,1 @@
+"""Signing adapters: SQLAlchemy tables and repositories."""

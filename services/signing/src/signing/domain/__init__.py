@@ -1,0 +1,1 @@
+"""Signing domain: ordered multi-party signing workflows, certificates (pure functions and dataclasses, no I/O)."""

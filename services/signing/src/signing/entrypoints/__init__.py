@@ -1,0 +1,1 @@
+"""Signing entrypoints: HTTP routes and event consumers."""

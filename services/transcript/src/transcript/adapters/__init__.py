@@ -1,0 +1,1 @@
+"""Transcript adapters: SQLAlchemy tables and repositories."""

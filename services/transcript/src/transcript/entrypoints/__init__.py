@@ -1,0 +1,1 @@
+"""Transcript entrypoints: HTTP routes and event consumers."""

@@ -1,0 +1,96 @@
+"""Who may do what, where: the one permission table and the check every service calls.
+
+A grant covers its own scope and everything below it in the org tree (province → units → school → class →
+class×subject, and a student's records). The tree comes from the calling service's own directory projection
+through a `ScopeResolver`. Every denial is logged with who, what and where.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Protocol
+
+from edu_shared.auth.principal import CurrentUserClaims, Role, ScopeType
+from edu_shared.errors import PermissionDenied
+
+log = logging.getLogger("edurecords.access")
+
+
+class Permission(StrEnum):
+    ORG_MANAGE = "org.manage"
+    ORG_READ = "org.read"
+    SCHOOL_READ = "school.read"
+    REPORT_READ = "report.read"
+    SCORES_ENTER = "scores.enter"
+    SCORES_READ = "scores.read"
+    GRADEBOOK_LOCK = "gradebook.lock"
+    CORRECTION_APPROVE = "correction.approve"
+    TRANSCRIPT_SIGN = "transcript.sign"
+    MESSAGE_SEND = "message.send"
+
+
+_ALL = frozenset(Permission)
+_READ = frozenset({Permission.ORG_READ, Permission.SCHOOL_READ, Permission.REPORT_READ})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PLATFORM_ADMIN: _ALL - {Permission.SCORES_ENTER, Permission.TRANSCRIPT_SIGN},
+    Role.DEPARTMENT_ADMIN: _READ | {Permission.ORG_MANAGE, Permission.MESSAGE_SEND},
+    Role.UNIT_ADMIN: _READ | {Permission.ORG_MANAGE, Permission.MESSAGE_SEND},
+    Role.PRINCIPAL: _READ
+    | {
+        Permission.SCORES_READ,
+        Permission.GRADEBOOK_LOCK,
+        Permission.CORRECTION_APPROVE,
+        Permission.TRANSCRIPT_SIGN,
+        Permission.MESSAGE_SEND,
+    },
+    Role.VICE_PRINCIPAL: _READ | {Permission.SCORES_READ},
+    Role.SCHOOL_ADMIN: _READ | {Permission.SCORES_READ, Permission.GRADEBOOK_LOCK},
+    Role.SUBJECT_TEACHER: {Permission.SCHOOL_READ, Permission.SCORES_ENTER, Permission.SCORES_READ},
+    Role.HOMEROOM_TEACHER: {
+        Permission.SCHOOL_READ,
+        Permission.SCORES_READ,
+        Permission.TRANSCRIPT_SIGN,
+        Permission.MESSAGE_SEND,
+    },
+    Role.SUPERVISOR: {Permission.SCHOOL_READ},
+    Role.SUBJECT_GROUP_HEAD: {Permission.SCHOOL_READ, Permission.SCORES_READ},
+    Role.OFFICE: {Permission.SCHOOL_READ},
+    Role.INSPECTOR: _READ | {Permission.SCORES_READ},
+    Role.PARENT: {Permission.SCORES_READ},
+    Role.STUDENT: {Permission.SCORES_READ},
+}
+
+Scope = tuple[ScopeType, str]
+
+
+class ScopeResolver(Protocol):
+    """Everything a scope sits under, itself included (a school → its units → the province)."""
+
+    async def lineage(self, scope: Scope) -> set[Scope]: ...
+
+
+async def authorize(user: CurrentUserClaims, permission: Permission, target: Scope, *, resolver: ScopeResolver) -> None:
+    """Raise PermissionDenied unless one of the user's grants gives `permission` over `target`."""
+    lineage = await resolver.lineage(target)
+    for grant in user.grants:
+        if permission not in ROLE_PERMISSIONS.get(grant.role, frozenset()):
+            continue
+        if grant.scope_type == ScopeType.PROVINCE or (grant.scope_type, grant.scope_id) in lineage:
+            return
+    log.warning(
+        "access denied",
+        extra={
+            "user": user.sub,
+            "username": user.username,
+            "permission": permission.value,
+            "scope": f"{target[0]}:{target[1]}",
+        },
+    )
+    raise PermissionDenied(
+        f"Tài khoản {user.username} không có quyền '{permission.value}' trên {target[0]} {target[1]}.",
+        permission=permission.value,
+        scope_type=target[0].value,
+        scope_id=target[1],
+    )

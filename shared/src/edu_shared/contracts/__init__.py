@@ -1,0 +1,1 @@
+"""Versioned event payloads each service publishes: the wire contracts between services."""

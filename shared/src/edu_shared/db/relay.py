@@ -1,0 +1,113 @@
+"""The outbox relay: publishes committed events to the bus in commit order, never losing one.
+
+A row is stamped `published_at` only after the bus acknowledged it; if the bus is down the rows wait and the
+relay retries with backoff. On PostgreSQL one relay per service database is elected with an advisory lock,
+so several replicas of a service never publish the same rows out of order. (SQLite is single-process.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from edu_shared.bus.port import EventBus, Record
+from edu_shared.db.messaging import MessagingTables
+from edu_shared.events.envelope import CloudEvent
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        messaging: MessagingTables,
+        bus: EventBus,
+        name: str,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.5,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._outbox = messaging.outbox
+        self._bus = bus
+        self._name = name
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._max_backoff_s = max_backoff_s
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def notify(self) -> None:
+        """Called after a commit that wrote outbox rows: publish now rather than at the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        outbox = self._outbox
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(outbox.c.seq, outbox.c.topic, outbox.c.envelope)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            await conn.rollback()
+        if not rows:
+            return 0
+        await self._bus.publish([Record(topic=r.topic, event=CloudEvent.from_bytes(r.envelope)) for r in rows])
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sa.update(outbox).where(outbox.c.seq.in_([r.seq for r in rows])).values(published_at=datetime.now(UTC))
+            )
+        return len(rows)
+
+    async def run(self) -> None:
+        """Loop until stopped: hold leadership (PostgreSQL), publish, back off while the bus is unreachable."""
+        async with self._engine.connect() as leader_conn:
+            await self._become_leader(leader_conn)
+            backoff = self._poll_interval_s
+            while not self._stopping.is_set():
+                self._wake.clear()
+                try:
+                    published = await self.publish_pending()
+                    backoff = self._poll_interval_s
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # bus or database unavailable: keep the rows, retry later
+                    log.warning(
+                        "outbox relay could not publish; will retry",
+                        extra={"relay": self._name, "error": repr(exc), "retry_in_s": backoff},
+                    )
+                    await self._sleep(backoff)
+                    backoff = min(self._max_backoff_s, backoff * 2)
+                    continue
+                if published < self._batch_size:
+                    await self._sleep(self._poll_interval_s)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def _become_leader(self, conn: AsyncConnection) -> None:
+        if conn.dialect.name != "postgresql":
+            return
+        while not self._stopping.is_set():
+            got = await conn.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:n))"), {"n": f"relay:{self._name}"})
+            await conn.commit()
+            if got:
+                return
+            await self._sleep(self._poll_interval_s * 4)

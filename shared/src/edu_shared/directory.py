@@ -1,0 +1,109 @@
+"""A service's local copy of the org tree, fed by identity events, answering scope questions.
+
+Services never read identity's tables: each keeps this projection in its own database (tables added to its
+metadata, like the outbox) and resolves "is this school under that commune?" locally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from edu_shared.auth.permissions import Scope
+from edu_shared.auth.principal import ScopeType
+from edu_shared.contracts.identity import OrgUnitRegistered, SchoolRegistered
+from edu_shared.events.envelope import CloudEvent
+from edu_shared.events.registry import parse_payload
+
+
+@dataclass(frozen=True)
+class DirectoryTables:
+    org_units: sa.Table
+    schools: sa.Table
+
+
+def add_directory_tables(metadata: sa.MetaData) -> DirectoryTables:
+    org_units = sa.Table(
+        "dir_org_units",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("parent_id", sa.String(64), nullable=True),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+    )
+    schools = sa.Table(
+        "dir_schools",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("org_unit_id", sa.String(64), nullable=False),
+        sa.Column("moet_code", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("levels", sa.String(255), nullable=False),
+    )
+    return DirectoryTables(org_units=org_units, schools=schools)
+
+
+IDENTITY_DIRECTORY_TYPES = frozenset({OrgUnitRegistered.event_meta().type, SchoolRegistered.event_meta().type})
+
+
+async def apply_directory_event(session: AsyncSession, tables: DirectoryTables, event: CloudEvent) -> None:
+    """Upsert the projection from an identity event (other event types are ignored)."""
+    if event.type not in IDENTITY_DIRECTORY_TYPES:
+        return
+    payload = parse_payload(event.type, event.data)
+    if isinstance(payload, OrgUnitRegistered):
+        table, key = tables.org_units, payload.org_unit_id
+        values = {
+            "parent_id": payload.parent_id,
+            "code": payload.code,
+            "name": payload.name,
+            "kind": payload.kind.value,
+        }
+    elif isinstance(payload, SchoolRegistered):
+        table, key = tables.schools, payload.school_id
+        values = {
+            "org_unit_id": payload.org_unit_id,
+            "moet_code": payload.moet_code,
+            "name": payload.name,
+            "levels": ",".join(level.value for level in payload.levels),
+        }
+    else:
+        return
+    updated = await session.execute(sa.update(table).where(table.c.id == key).values(**values))
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        await session.execute(sa.insert(table).values(id=key, **values))
+
+
+class DirectoryResolver:
+    """`ScopeResolver` over the projection."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], tables: DirectoryTables) -> None:
+        self._sessions = sessions
+        self._tables = tables
+
+    async def lineage(self, scope: Scope) -> set[Scope]:
+        kind, ident = scope
+        found: set[Scope] = {scope}
+        async with self._sessions() as session:
+            unit_id: str | None = None
+            if kind == ScopeType.SCHOOL:
+                unit_id = await session.scalar(
+                    sa.select(self._tables.schools.c.org_unit_id).where(self._tables.schools.c.id == ident)
+                )
+            elif kind == ScopeType.ORG_UNIT:
+                unit_id = ident
+            units = self._tables.org_units
+            for _ in range(32):  # the tree is shallow; the bound guards against a cycle in bad data
+                if unit_id is None:
+                    break
+                found.add((ScopeType.ORG_UNIT, unit_id))
+                unit_id = await session.scalar(sa.select(units.c.parent_id).where(units.c.id == unit_id))
+        return found
+
+    async def schools(self) -> list[dict[str, str]]:
+        async with self._sessions() as session:
+            rows = await session.execute(sa.select(self._tables.schools).order_by(self._tables.schools.c.name))
+            return [dict(r._mapping) for r in rows]

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every service: problem+json errors, the app factory, health checks."""

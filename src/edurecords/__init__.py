@@ -1,0 +1,1 @@
+"""EduRecords runner: the `edu` CLI, the one-port gateway and demo data."""
