@@ -95,6 +95,10 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# after an unclean stop (SIGKILL) the restarted broker can only register once
+# the controller has expired its old session: keep that short (default 9 s)
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
 
 # small machine
 num.network.threads=2
@@ -197,10 +201,12 @@ do_status() {
   fi
 }
 
+# start/stop are serialised per server (concurrent callers, e.g. parallel test
+# processes, must not launch two instances).
 case "${1:-}" in
 install) do_install ;;
-start) do_start ;;
-stop) do_stop ;;
+start) with_lock kafka-run do_start ;;
+stop) with_lock kafka-run do_stop ;;
 status) do_status ;;
 *) usage_component ;;
 esac

@@ -46,8 +46,9 @@ as_root() {
   fi
 }
 
-# with_lock NAME CMD...: serialise installs across concurrent invocations
-# (e.g. two test runs calling `start` at once, or the parallel `servers.sh up`).
+# with_lock NAME CMD...: serialise installs / starts across concurrent
+# invocations (e.g. two test runs calling `start` at once). The lock is fd 9:
+# long-lived servers must be launched with 9>&- so they do not inherit it.
 with_lock() {
   local name="$1"
   shift
@@ -143,7 +144,7 @@ launch_bg() {
   rm -f "$pidfile"
   # shellcheck disable=SC2016 # expanded by the inner bash
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' launch "$pidfile" "$@" \
-    </dev/null >>"$logfile" 2>&1 &
+    </dev/null >>"$logfile" 2>&1 9>&- &
   local i
   for ((i = 0; i < 50; i++)); do
     [[ -s "$pidfile" ]] && return 0

@@ -128,10 +128,12 @@ do_status() {
   fi
 }
 
+# start/stop are serialised per server (concurrent callers, e.g. parallel test
+# processes, must not launch two instances).
 case "${1:-}" in
 install) do_install ;;
-start) do_start ;;
-stop) do_stop ;;
+start) with_lock minio-run do_start ;;
+stop) with_lock minio-run do_stop ;;
 status) do_status ;;
 *) usage_component ;;
 esac

@@ -51,7 +51,8 @@ do_install() {
 # Run a PostgreSQL server program as the cluster owner.
 as_owner() {
   if is_root; then
-    runuser -u "$SYS_USER" -- "$@"
+    # from / : the cwd may not be accessible to that user
+    (cd / && runuser -u "$SYS_USER" -- "$@")
   else
     "$@"
   fi
@@ -170,7 +171,7 @@ do_start() {
     fi
     log "starting PostgreSQL $(basename "$(dirname "$BIN")") on $HOST:$PORT"
     # setsid: the server must not share the caller's session/process group
-    if ! as_owner setsid "$BIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start >"$DIR/pg_ctl.out" 2>&1; then
+    if ! as_owner setsid "$BIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start >"$DIR/pg_ctl.out" 2>&1 9>&-; then
       cat "$DIR/pg_ctl.out" >&2
       die_with_log "$LOGFILE" "pg_ctl start failed"
     fi
@@ -224,10 +225,12 @@ do_status() {
   fi
 }
 
+# start/stop are serialised per server (concurrent callers, e.g. parallel test
+# processes, must not launch two instances).
 case "${1:-}" in
 install) do_install ;;
-start) do_start ;;
-stop) do_stop ;;
+start) with_lock postgres-run do_start ;;
+stop) with_lock postgres-run do_stop ;;
 status) do_status ;;
 *) usage_component ;;
 esac

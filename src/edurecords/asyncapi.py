@@ -26,22 +26,33 @@ def asyncapi_document() -> dict[str, Any]:
             "summary": (meta.model.__doc__ or "").strip().splitlines()[0] if meta.model.__doc__ else "",
             "contentType": "application/cloudevents+json",
             "payload": {"$ref": f"#/components/schemas/{name}"},
-            "headers": {"type": "object", "description": "CloudEvents envelope attributes (structured mode); "
-                        "the record key is `partitionkey`."},
+            "headers": {
+                "type": "object",
+                "description": "CloudEvents envelope attributes (structured mode); the record key is `partitionkey`.",
+            },
         }
-        channel = channels.setdefault(meta.topic, {"address": meta.topic, "messages": {},
-                                                   "description": f"Kafka topic {meta.topic}; dead letters in "
-                                                                  f"{meta.topic}.dlq"})
+        channel = channels.setdefault(
+            meta.topic,
+            {
+                "address": meta.topic,
+                "messages": {},
+                "description": f"Kafka topic {meta.topic}; dead letters in {meta.topic}.dlq",
+            },
+        )
         channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
     for topic in channels:
         operations[f"publish_{topic.replace('.', '_')}"] = {
-            "action": "send", "channel": {"$ref": f"#/channels/{topic}"},
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{topic}"},
         }
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "EduRecords events", "version": "1.0.0",
-                 "description": "Events between EduRecords services, CloudEvents 1.0 in structured JSON mode, "
-                                "ordered per partition key (a school or org unit id)."},
+        "info": {
+            "title": "EduRecords events",
+            "version": "1.0.0",
+            "description": "Events between EduRecords services, CloudEvents 1.0 in structured JSON mode, "
+            "ordered per partition key (a school or org unit id).",
+        },
         "defaultContentType": "application/cloudevents+json",
         "servers": {"kafka": {"host": "kafka:9092", "protocol": "kafka"}},
         "channels": channels,

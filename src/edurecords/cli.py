@@ -11,13 +11,14 @@ from typing import Annotated
 
 import typer
 import uvicorn
-
 from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
 from edu_shared.observability.setup import ObservabilitySettings, configure_observability
+
 from edurecords.services import SERVICES, build_service
 
-app = typer.Typer(help="EduRecords — nền tảng hồ sơ điện tử trường học.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="EduRecords — nền tảng hồ sơ điện tử trường học.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 
 
 def _fail(message: str) -> None:
@@ -42,8 +43,11 @@ def up(
 
     configure_observability(service_name="edurecords", settings=ObservabilitySettings())
     web = create_embedded_app(data_dir=data_dir, demo=demo)
-    typer.secho(f"EduRecords đang chạy tại http://{host}:{port}/  (tình trạng: http://{host}:{port}/healthz)",
-                fg=typer.colors.GREEN, err=True)
+    typer.secho(
+        f"EduRecords đang chạy tại http://{host}:{port}/  (tình trạng: http://{host}:{port}/healthz)",
+        fg=typer.colors.GREEN,
+        err=True,
+    )
     uvicorn.run(web, host=host, port=port, log_config=None)
 
 
@@ -61,8 +65,9 @@ def serve(
 
 
 @app.command()
-def migrate(services: Annotated[list[str] | None, typer.Argument(help="Services to migrate (default: all)")] = None,
-            ) -> None:
+def migrate(
+    services: Annotated[list[str] | None, typer.Argument(help="Services to migrate (default: all)")] = None,
+) -> None:
     """Apply database migrations (distributed mode runs this before starting services)."""
     names = services or list(SERVICES)
     for name in names:
@@ -113,8 +118,12 @@ def dev_token(
         await built.runtime.migrate()
         await built.handle.load_keys()
         await built.runtime.engine.dispose()
-        user = CurrentUserClaims(sub=f"dev:{username}", username=username, name=username,
-                                 grants=(RoleGrant(role=role, scope_type=scope_type, scope_id=scope_id),))
+        user = CurrentUserClaims(
+            sub=f"dev:{username}",
+            username=username,
+            name=username,
+            grants=(RoleGrant(role=role, scope_type=scope_type, scope_id=scope_id),),
+        )
         token: str = built.handle.issue_access_token(user)
         return token
 
@@ -125,7 +134,6 @@ def dev_token(
 def makemigrations(service: str, message: Annotated[str, typer.Option("-m", "--message")]) -> None:
     """Autogenerate a migration for a service from its table definitions."""
     from alembic import command
-
     from edu_shared.db.migrations import alembic_config
 
     _check_service(service)

@@ -37,8 +37,9 @@ class DemoSchool:
     levels: tuple[SchoolLevel, ...]
 
 
-DEPARTMENT = DemoUnit("so-gddt-demo", "Sở Giáo dục và Đào tạo tỉnh Sông Hồng (dữ liệu mẫu)", OrgUnitKind.DEPARTMENT,
-                      None)
+DEPARTMENT = DemoUnit(
+    "so-gddt-demo", "Sở Giáo dục và Đào tạo tỉnh Sông Hồng (dữ liệu mẫu)", OrgUnitKind.DEPARTMENT, None
+)
 UNITS = (
     DEPARTMENT,
     DemoUnit("xa-hoa-lac", "UBND xã Hòa Lạc", OrgUnitKind.COMMUNE, DEPARTMENT.code),
@@ -49,10 +50,13 @@ SCHOOLS = (
     DemoSchool("thhoalac", "Trường Tiểu học Hòa Lạc", "xa-hoa-lac", (SchoolLevel.PRIMARY,)),
     DemoSchool("thcshoalac", "Trường THCS Hòa Lạc", "xa-hoa-lac", (SchoolLevel.LOWER_SECONDARY,)),
     DemoSchool("thcsthanhmieu", "Trường THCS Thanh Miếu", "phuong-thanh-mieu", (SchoolLevel.LOWER_SECONDARY,)),
-    DemoSchool("thththcstamnong", "Trường TH và THCS Tam Nông", "xa-tam-nong",
-               (SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY)),
-    DemoSchool("thptchuyenhungvuong", "Trường THPT Chuyên Hùng Vương", DEPARTMENT.code,
-               (SchoolLevel.UPPER_SECONDARY,)),
+    DemoSchool(
+        "thththcstamnong",
+        "Trường TH và THCS Tam Nông",
+        "xa-tam-nong",
+        (SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY),
+    ),
+    DemoSchool("thptchuyenhungvuong", "Trường THPT Chuyên Hùng Vương", DEPARTMENT.code, (SchoolLevel.UPPER_SECONDARY,)),
     DemoSchool("gdtxtinh", "Trung tâm GDNN-GDTX tỉnh", DEPARTMENT.code, (SchoolLevel.CONTINUING,)),
 )
 
@@ -64,13 +68,26 @@ async def seed_demo(service: IdentityService) -> bool:
             return False
     for unit in UNITS:
         await handlers.register_org_unit(
-            handlers.RegisterOrgUnit(code=unit.code, name=unit.name, kind=unit.kind,
-                                     parent_id=demo_id(unit.parent) if unit.parent else None, actor=SEED_ACTOR,
-                                     unit_id=demo_id(unit.code)),
-            service.uow())
+            handlers.RegisterOrgUnit(
+                code=unit.code,
+                name=unit.name,
+                kind=unit.kind,
+                parent_id=demo_id(unit.parent) if unit.parent else None,
+                actor=SEED_ACTOR,
+                unit_id=demo_id(unit.code),
+            ),
+            service.uow(),
+        )
     for school in SCHOOLS:
         await handlers.register_school(
-            handlers.RegisterSchool(org_unit_id=demo_id(school.unit), moet_code=school.moet_code, name=school.name,
-                                    levels=school.levels, actor=SEED_ACTOR, school_id=demo_id(school.moet_code)),
-            service.uow())
+            handlers.RegisterSchool(
+                org_unit_id=demo_id(school.unit),
+                moet_code=school.moet_code,
+                name=school.name,
+                levels=school.levels,
+                actor=SEED_ACTOR,
+                school_id=demo_id(school.moet_code),
+            ),
+            service.uow(),
+        )
     return True

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from edu_shared.auth.verify import TokenVerifier
+from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from edu_shared.auth.verify import TokenVerifier
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edurecords.demo import seed_demo
 from edurecords.services import SERVICES, BuiltService, build_service
 
@@ -62,8 +62,7 @@ def create_embedded_app(*, data_dir: Path, demo: bool = True) -> FastAPI:
         """Health of every service; 503 if any is not ok."""
         reports: dict[str, Any] = {s.spec.name: await s.runtime.health() for s in built}
         ok = all(r["status"] == "ok" for r in reports.values())
-        return JSONResponse({"status": "ok" if ok else "degraded", "services": reports},
-                            status_code=200 if ok else 503)
+        return JSONResponse({"status": "ok" if ok else "degraded", "services": reports}, status_code=200 if ok else 503)
 
     @app.get("/", response_class=HTMLResponse)
     async def index() -> str:

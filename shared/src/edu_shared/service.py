@@ -29,13 +29,18 @@ class DirectoryService(Generic[U]):
         self.runtime.subscribe(
             group="directory",
             topics=[IDENTITY_TOPIC],
-            handler=idempotent_handler(group=f"{self.runtime.name}.directory", uow=self.uow,
-                                       apply=self._apply_directory),
+            handler=idempotent_handler(
+                group=f"{self.runtime.name}.directory", uow=self.uow, apply=self._apply_directory
+            ),
         )
 
     def uow(self) -> U:
-        return self.uow_class(sessions=self.runtime.sessions, messaging=self.runtime.messaging,
-                              source=f"/{self.runtime.name}", on_commit=self.runtime.on_commit())
+        return self.uow_class(
+            sessions=self.runtime.sessions,
+            messaging=self.runtime.messaging,
+            source=f"/{self.runtime.name}",
+            on_commit=self.runtime.on_commit(),
+        )
 
     async def _apply_directory(self, uow: U, event: CloudEvent) -> None:
         await apply_directory_event(uow.session, self.directory, event)

@@ -125,9 +125,7 @@ async def test_two_members_of_a_group_share_the_partitions(harness: BusHarness, 
     assert sorted(first.seqs() + second.seqs()) == list(range(100))
 
 
-async def test_poison_event_goes_to_dead_letter_topic_after_the_retries(
-    harness: BusHarness, unique_name: str
-) -> None:
+async def test_poison_event_goes_to_dead_letter_topic_after_the_retries(harness: BusHarness, unique_name: str) -> None:
     topic = f"contract.poison.{unique_name}"
     attempts: dict[int, int] = defaultdict(int)
     good = Collector()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-
 from edu_shared.bus.port import EventBus
 from edu_shared.directory import DirectoryResolver
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
+from fastapi import FastAPI
+
 from gradebook.adapters import orm
 from gradebook.config import GradebookSettings
 from gradebook.service_layer.uow import GradebookUnitOfWork
@@ -21,19 +21,24 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: GradebookSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
     settings = settings or GradebookSettings()
-    runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS,
-                             bus=bus)
-    return DirectoryService(runtime=runtime, uow_class=GradebookUnitOfWork, directory=orm.directory,
-                            resolver=DirectoryResolver(runtime.sessions, orm.directory))
+    runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
+    return DirectoryService(
+        runtime=runtime,
+        uow_class=GradebookUnitOfWork,
+        directory=orm.directory,
+        resolver=DirectoryResolver(runtime.sessions, orm.directory),
+    )
 
 
 def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
     from gradebook.entrypoints.api import router
 
     app = create_service_app(
-        runtime=service.runtime, title="EduRecords — Sổ điểm điện tử",
+        runtime=service.runtime,
+        title="EduRecords — Sổ điểm điện tử",
         description="Sổ gọi tên và ghi điểm: điểm, chuyên cần, rèn luyện, khóa sổ, sửa điểm có phê duyệt, lưu vết.",
-        routers=[router], manage_lifespan=manage_lifespan,
+        routers=[router],
+        manage_lifespan=manage_lifespan,
     )
     app.state.service = service
     return app

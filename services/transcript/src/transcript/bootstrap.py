@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-
 from edu_shared.bus.port import EventBus
 from edu_shared.directory import DirectoryResolver
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
+from fastapi import FastAPI
+
 from transcript.adapters import orm
 from transcript.config import TranscriptSettings
 from transcript.service_layer.uow import TranscriptUnitOfWork
@@ -21,19 +21,24 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: TranscriptSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
     settings = settings or TranscriptSettings()
-    runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS,
-                             bus=bus)
-    return DirectoryService(runtime=runtime, uow_class=TranscriptUnitOfWork, directory=orm.directory,
-                            resolver=DirectoryResolver(runtime.sessions, orm.directory))
+    runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
+    return DirectoryService(
+        runtime=runtime,
+        uow_class=TranscriptUnitOfWork,
+        directory=orm.directory,
+        resolver=DirectoryResolver(runtime.sessions, orm.directory),
+    )
 
 
 def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
     from transcript.entrypoints.api import router
 
     app = create_service_app(
-        runtime=service.runtime, title="EduRecords — Học bạ số",
+        runtime=service.runtime,
+        title="EduRecords — Học bạ số",
         description="Học bạ số: tổng hợp từ sổ điểm, xuất PDF và XML, phiên bản, cấp phát, tra cứu xác thực.",
-        routers=[router], manage_lifespan=manage_lifespan,
+        routers=[router],
+        manage_lifespan=manage_lifespan,
     )
     app.state.service = service
     return app

@@ -123,8 +123,8 @@ def idempotent_handler(
             if await unit.already_processed(group=group, event_id=event.id):
                 return
             await apply(unit, event)
-            await unit.mark_processed(group=group, event=event)
             try:
+                await unit.mark_processed(group=group, event=event)
                 await unit.commit()
             except IntegrityError:
                 # A concurrent delivery of the same event may have won the race; that is success.

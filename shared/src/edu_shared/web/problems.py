@@ -81,6 +81,8 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ctx = err.get("ctx") or {}
         if kind in {"greater_than_equal", "less_than_equal"} and ctx:
             bound = ctx.get("ge", ctx.get("le"))
+            if isinstance(bound, float) and bound.is_integer():
+                bound = int(bound)
             message = f"{message} (giới hạn {bound})"
         if kind == "value_error" and ctx.get("error"):
             message = str(ctx["error"])

@@ -1,1 +1,1 @@
-"""Notifications domain: the parent contact book, messages and delivery channels (pure functions and dataclasses, no I/O)."""
+"""Notifications domain: the parent contact book, messages and delivery channels; pure, no I/O."""

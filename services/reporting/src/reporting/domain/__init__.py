@@ -1,1 +1,1 @@
-"""Reporting domain: projections and reports for schools, units and the department (pure functions and dataclasses, no I/O)."""
+"""Reporting domain: projections and reports for schools, units and the department; pure, no I/O."""

@@ -1,1 +1,1 @@
-"""Transcript domain: transcripts assembled from the gradebook, versions, issuance (pure functions and dataclasses, no I/O)."""
+"""Transcript domain: transcripts assembled from the gradebook, versions, issuance; pure, no I/O."""

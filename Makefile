@@ -1,0 +1,39 @@
+# EduRecords — the two commands of the README, and a few helpers.
+#   make run    install everything needed and start the embedded platform with demo data
+#   make test   install everything needed, start the real servers, run every test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PORT ?= 8000
+PYTEST_ARGS ?=
+export UV_PYTHON ?= 3.11
+
+.PHONY: run test setup servers servers-down lint docs bench compose-check
+
+setup:
+	@bash scripts/setup-python.sh
+
+run: setup
+	uv run edu up --port $(PORT)
+
+servers:
+	@bash scripts/servers.sh up >/dev/null
+
+servers-down:
+	@bash scripts/servers.sh down
+
+test: setup servers
+	source var/servers/env.sh && uv run pytest $(PYTEST_ARGS)
+
+lint: setup
+	uv run ruff check .
+	uv run ruff format --check .
+	uv run mypy
+
+docs: setup
+	uv run edu write-docs
+
+bench: setup servers
+	source var/servers/env.sh && uv run python bench/bus.py
+
+compose-check:
+	@bash scripts/compose-check.sh

@@ -1,0 +1,167 @@
+"""The platform as a user starts it: `edu up` in embedded mode, then only HTTP.
+
+All six services answer on one port within a minute, the demo province is visible, and a school created in
+identity reaches every other service through outbox → embedded bus → inbox. Bad input gets problem+json.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+SERVICES = ["identity", "gradebook", "transcript", "signing", "reporting", "notifications"]
+EDU = str(Path(sys.executable).with_name("edu"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise AssertionError(f"edu up exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"platform not healthy within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("embedded")
+    port = _free_port()
+    log = data / "edu-up.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(s.upper() + "_" for s in SERVICES))}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [EDU, "up", "--port", str(port), "--data-dir", str(data / "var")],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc, log)
+        proc_env = {**env, "IDENTITY_DATA_DIR": str(data / "var")}
+        token = subprocess.run(
+            [EDU, "dev-token"], env=proc_env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        os.environ["EDU_E2E_TOKEN"] = token
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        os.environ.pop("EDU_E2E_TOKEN", None)
+
+
+def _auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {os.environ['EDU_E2E_TOKEN']}"}
+
+
+def _eventually(check: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def test_every_service_is_healthy_behind_one_port(platform: str) -> None:
+    body = httpx.get(f"{platform}/healthz").json()
+    assert body["status"] == "ok"
+    assert sorted(body["services"]) == sorted(SERVICES)
+    for name in SERVICES:
+        assert httpx.get(f"{platform}/api/{name}/healthz").json()["service"] == name
+
+
+def test_demo_province_is_visible_in_identity_and_in_every_projection(platform: str) -> None:
+    schools = httpx.get(f"{platform}/api/identity/schools").json()
+    assert "Trường THCS Hòa Lạc" in {s["name"] for s in schools}
+    units = httpx.get(f"{platform}/api/identity/org-units").json()
+    assert {u["kind"] for u in units} == {"department", "commune"}
+    for name in SERVICES[1:]:
+        _eventually(lambda n=name: len(httpx.get(f"{platform}/api/{n}/directory/schools").json()) == len(schools))
+
+
+def test_new_school_flows_from_identity_to_every_service(platform: str) -> None:
+    units = httpx.get(f"{platform}/api/identity/org-units").json()
+    commune = next(u for u in units if u["code"] == "xa-hoa-lac")
+    created = httpx.post(
+        f"{platform}/api/identity/schools",
+        headers=_auth(),
+        json={
+            "org_unit_id": commune["id"],
+            "moet_code": "mnhoalac",
+            "name": "Trường Mầm non Hòa Lạc",
+            "levels": ["mam_non"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    school_id = created.json()["id"]
+    for name in SERVICES[1:]:
+        _eventually(
+            lambda n=name: school_id in {s["id"] for s in httpx.get(f"{platform}/api/{n}/directory/schools").json()}
+        )
+
+
+def test_bad_input_gets_problem_json_and_changes_nothing(platform: str) -> None:
+    before = httpx.get(f"{platform}/api/identity/schools").json()
+    missing_unit = httpx.post(
+        f"{platform}/api/identity/schools",
+        headers=_auth(),
+        json={"org_unit_id": "no-such-unit", "moet_code": "thcsx", "name": "Trường X", "levels": ["thcs"]},
+    )
+    assert missing_unit.status_code in {403, 404}
+    assert missing_unit.headers["content-type"].startswith("application/problem+json")
+    bad_level = httpx.post(
+        f"{platform}/api/identity/schools",
+        headers=_auth(),
+        json={
+            "org_unit_id": before[0]["org_unit_id"],
+            "moet_code": "thcsx",
+            "name": "Trường X",
+            "levels": ["lop-hoc-them"],
+        },
+    )
+    assert bad_level.status_code == 422
+    assert bad_level.json()["errors"][0]["field"] == "body.levels.0"
+    assert bad_level.json()["errors"][0]["value"] == "lop-hoc-them"
+    duplicate = httpx.post(
+        f"{platform}/api/identity/schools",
+        headers=_auth(),
+        json={
+            "org_unit_id": before[0]["org_unit_id"],
+            "moet_code": before[0]["moet_code"],
+            "name": "Trùng mã",
+            "levels": ["thcs"],
+        },
+    )
+    assert duplicate.status_code == 409 and duplicate.json()["field"] == "moet_code"
+    anonymous = httpx.post(f"{platform}/api/identity/schools", json={})
+    assert anonymous.status_code in {401, 422}
+    garbage = httpx.post(
+        f"{platform}/api/identity/schools",
+        headers={**_auth(), "content-type": "application/json"},
+        content=b"{not json",
+    )
+    assert garbage.status_code == 422
+    assert httpx.get(f"{platform}/api/identity/schools").json() == before
