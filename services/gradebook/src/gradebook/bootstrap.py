@@ -19,7 +19,9 @@ NAME = "gradebook"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build(settings: GradebookSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
+def build(
+    settings: GradebookSettings | None = None, *, bus: EventBus | None = None
+) -> DirectoryService[GradebookUnitOfWork]:
     settings = settings or GradebookSettings()
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
     return DirectoryService(
@@ -30,7 +32,7 @@ def build(settings: GradebookSettings | None = None, *, bus: EventBus | None = N
     )
 
 
-def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
+def create_app(service: DirectoryService[GradebookUnitOfWork], *, manage_lifespan: bool = True) -> FastAPI:
     from gradebook.entrypoints.api import router
 
     app = create_service_app(

@@ -19,7 +19,9 @@ NAME = "notifications"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build(settings: NotificationsSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
+def build(
+    settings: NotificationsSettings | None = None, *, bus: EventBus | None = None
+) -> DirectoryService[NotificationsUnitOfWork]:
     settings = settings or NotificationsSettings()
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
     return DirectoryService(
@@ -30,7 +32,7 @@ def build(settings: NotificationsSettings | None = None, *, bus: EventBus | None
     )
 
 
-def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
+def create_app(service: DirectoryService[NotificationsUnitOfWork], *, manage_lifespan: bool = True) -> FastAPI:
     from notifications.entrypoints.api import router
 
     app = create_service_app(

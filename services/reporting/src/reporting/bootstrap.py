@@ -19,7 +19,9 @@ NAME = "reporting"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build(settings: ReportingSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
+def build(
+    settings: ReportingSettings | None = None, *, bus: EventBus | None = None
+) -> DirectoryService[ReportingUnitOfWork]:
     settings = settings or ReportingSettings()
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
     return DirectoryService(
@@ -30,7 +32,7 @@ def build(settings: ReportingSettings | None = None, *, bus: EventBus | None = N
     )
 
 
-def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
+def create_app(service: DirectoryService[ReportingUnitOfWork], *, manage_lifespan: bool = True) -> FastAPI:
     from reporting.entrypoints.api import router
 
     app = create_service_app(

@@ -19,7 +19,9 @@ NAME = "signing"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build(settings: SigningSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
+def build(
+    settings: SigningSettings | None = None, *, bus: EventBus | None = None
+) -> DirectoryService[SigningUnitOfWork]:
     settings = settings or SigningSettings()
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
     return DirectoryService(
@@ -30,7 +32,7 @@ def build(settings: SigningSettings | None = None, *, bus: EventBus | None = Non
     )
 
 
-def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
+def create_app(service: DirectoryService[SigningUnitOfWork], *, manage_lifespan: bool = True) -> FastAPI:
     from signing.entrypoints.api import router
 
     app = create_service_app(

@@ -19,7 +19,9 @@ NAME = "transcript"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build(settings: TranscriptSettings | None = None, *, bus: EventBus | None = None) -> DirectoryService:
+def build(
+    settings: TranscriptSettings | None = None, *, bus: EventBus | None = None
+) -> DirectoryService[TranscriptUnitOfWork]:
     settings = settings or TranscriptSettings()
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
     return DirectoryService(
@@ -30,7 +32,7 @@ def build(settings: TranscriptSettings | None = None, *, bus: EventBus | None = 
     )
 
 
-def create_app(service: DirectoryService, *, manage_lifespan: bool = True) -> FastAPI:
+def create_app(service: DirectoryService[TranscriptUnitOfWork], *, manage_lifespan: bool = True) -> FastAPI:
     from transcript.entrypoints.api import router
 
     app = create_service_app(

@@ -33,33 +33,35 @@ class Permission(StrEnum):
 _ALL = frozenset(Permission)
 _READ = frozenset({Permission.ORG_READ, Permission.SCHOOL_READ, Permission.REPORT_READ})
 
+
+def _perms(*permissions: Permission, base: frozenset[Permission] = frozenset()) -> frozenset[Permission]:
+    return base | frozenset(permissions)
+
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: _ALL - {Permission.SCORES_ENTER, Permission.TRANSCRIPT_SIGN},
-    Role.DEPARTMENT_ADMIN: _READ | {Permission.ORG_MANAGE, Permission.MESSAGE_SEND},
-    Role.UNIT_ADMIN: _READ | {Permission.ORG_MANAGE, Permission.MESSAGE_SEND},
-    Role.PRINCIPAL: _READ
-    | {
+    Role.DEPARTMENT_ADMIN: _perms(Permission.ORG_MANAGE, Permission.MESSAGE_SEND, base=_READ),
+    Role.UNIT_ADMIN: _perms(Permission.ORG_MANAGE, Permission.MESSAGE_SEND, base=_READ),
+    Role.PRINCIPAL: _perms(
         Permission.SCORES_READ,
         Permission.GRADEBOOK_LOCK,
         Permission.CORRECTION_APPROVE,
         Permission.TRANSCRIPT_SIGN,
         Permission.MESSAGE_SEND,
-    },
-    Role.VICE_PRINCIPAL: _READ | {Permission.SCORES_READ},
-    Role.SCHOOL_ADMIN: _READ | {Permission.SCORES_READ, Permission.GRADEBOOK_LOCK},
-    Role.SUBJECT_TEACHER: {Permission.SCHOOL_READ, Permission.SCORES_ENTER, Permission.SCORES_READ},
-    Role.HOMEROOM_TEACHER: {
-        Permission.SCHOOL_READ,
-        Permission.SCORES_READ,
-        Permission.TRANSCRIPT_SIGN,
-        Permission.MESSAGE_SEND,
-    },
-    Role.SUPERVISOR: {Permission.SCHOOL_READ},
-    Role.SUBJECT_GROUP_HEAD: {Permission.SCHOOL_READ, Permission.SCORES_READ},
-    Role.OFFICE: {Permission.SCHOOL_READ},
-    Role.INSPECTOR: _READ | {Permission.SCORES_READ},
-    Role.PARENT: {Permission.SCORES_READ},
-    Role.STUDENT: {Permission.SCORES_READ},
+        base=_READ,
+    ),
+    Role.VICE_PRINCIPAL: _perms(Permission.SCORES_READ, base=_READ),
+    Role.SCHOOL_ADMIN: _perms(Permission.SCORES_READ, Permission.GRADEBOOK_LOCK, base=_READ),
+    Role.SUBJECT_TEACHER: _perms(Permission.SCHOOL_READ, Permission.SCORES_ENTER, Permission.SCORES_READ),
+    Role.HOMEROOM_TEACHER: _perms(
+        Permission.SCHOOL_READ, Permission.SCORES_READ, Permission.TRANSCRIPT_SIGN, Permission.MESSAGE_SEND
+    ),
+    Role.SUPERVISOR: _perms(Permission.SCHOOL_READ),
+    Role.SUBJECT_GROUP_HEAD: _perms(Permission.SCHOOL_READ, Permission.SCORES_READ),
+    Role.OFFICE: _perms(Permission.SCHOOL_READ),
+    Role.INSPECTOR: _perms(Permission.SCORES_READ, base=_READ),
+    Role.PARENT: _perms(Permission.SCORES_READ),
+    Role.STUDENT: _perms(Permission.SCORES_READ),
 }
 
 Scope = tuple[ScopeType, str]

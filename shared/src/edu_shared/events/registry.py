@@ -12,6 +12,7 @@ catalogue in docs/.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -31,7 +32,7 @@ class EventMeta:
     type: str
     version: int
     topic: str
-    model: type[EventPayload]
+    model: builtins.type[EventPayload]
 
     @property
     def dataschema(self) -> str:
