@@ -27,7 +27,7 @@ die_with_log() {
   log "ERROR: $*"
   if [[ -f "$file" ]]; then
     log "---- last 40 lines of $file ----"
-    tail -n 40 "$file" | sed "s/^/[$EDU_NAME]   /" >&2 || true
+    tail -n 40 "$file" | cut -c1-500 | sed "s/^/[$EDU_NAME]   /" >&2 || true
     log "---- end of $file ----"
   fi
   exit 1

@@ -40,6 +40,9 @@ installed() { [[ -x "$BIN" && "$(cat "$STAMP" 2>/dev/null)" == "$MINIO_MODULE_VE
 
 do_install_locked() {
   installed && return 0
+  if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+    PATH="/usr/local/go/bin:$PATH"
+  fi
   command -v go >/dev/null 2>&1 || die "Go toolchain (>= 1.24) not found on PATH; it is needed to build MinIO"
   mkdir -p "$BIN_DIR"
   log "building MinIO $MINIO_MODULE_VERSION with $(go version | awk '{print $3}') (takes several minutes, once)"

@@ -9,6 +9,8 @@
 #   scripts/servers.sh status   exit 0 only when all three are running
 #   scripts/servers.sh install  install only, start nothing (CI preparation)
 #   scripts/servers.sh env      print the exports (does not check the servers)
+#   scripts/servers.sh reset    stop all three and delete their data (topics,
+#                               databases, buckets); the next `up` starts empty
 #
 # Per server: scripts/postgres.sh, scripts/kafka.sh, scripts/minio.sh
 # (install | start | stop | status). Everything is idempotent; a warm `up`
@@ -66,14 +68,25 @@ cmd_status() {
   return "$rc"
 }
 
+cmd_reset() {
+  run_all stop
+  local pg="$EDU_VAR/postgres"
+  if [[ -L "$pg" && "$(readlink "$pg")" == /tmp/edurecords-pg-* ]]; then
+    rm -rf "$(readlink "$pg")"
+  fi
+  rm -rf "$pg" "$EDU_VAR/kafka" "$EDU_VAR/minio" "$ENV_FILE"
+  log "server data deleted; \`$EDU_NAME up\` starts with empty servers"
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) run_all stop ;;
 status) cmd_status ;;
 install) run_all install ;;
 env) env_exports ;;
+reset) cmd_reset ;;
 *)
-  echo "usage: $EDU_NAME up|down|status|install|env" >&2
+  echo "usage: $EDU_NAME up|down|status|install|env|reset" >&2
   exit 2
   ;;
 esac

@@ -10,6 +10,7 @@ from opentelemetry import trace
 
 from edu_shared.bus.port import EventHandler, Record, RetryPolicy, dead_letter_topic
 from edu_shared.events.envelope import CloudEvent
+from edu_shared.observability.metrics import events_dead_lettered, events_handled, handler_failures
 from edu_shared.observability.tracing import consumer_span
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,13 @@ async def deliver(
         with consumer_span(event, topic=topic, group=group) as span:
             try:
                 await handler(event)
+                events_handled.add(1, {"topic": topic, "group": group})
                 return True
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # any handler failure is retried, then dead-lettered
                 last_error = exc
+                handler_failures.add(1, {"topic": topic, "group": group})
                 span.record_exception(exc)
                 span.set_status(trace.StatusCode.ERROR)
                 log.warning(
@@ -60,5 +63,6 @@ async def deliver(
         "edu-dlq-source-topic": topic,
     }
     await dead_letter(Record(topic=dead_letter_topic(topic), event=event, headers=headers))
+    events_dead_lettered.add(1, {"topic": topic, "group": group})
     log.error("event dead-lettered", extra={"event_id": event.id, "topic": topic, "group": group})
     return False

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from edu_shared.bus.port import EventBus, Record
 from edu_shared.db.messaging import MessagingTables
 from edu_shared.events.envelope import CloudEvent
+from edu_shared.observability.metrics import events_published
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class OutboxRelay:
             await conn.execute(
                 sa.update(outbox).where(outbox.c.seq.in_([r.seq for r in rows])).values(published_at=datetime.now(UTC))
             )
+        events_published.add(len(rows), {"relay": self._name})
         return len(rows)
 
     async def run(self) -> None:
