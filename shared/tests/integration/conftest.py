@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from edu_shared.testing.buses import BusHarness, embedded_harness, kafka_harness
 from edu_shared.testing.servers import RealServers
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
+
 from edu_shared.bus.kafka import KafkaBus, KafkaPublishError, KafkaSettings
 from edu_shared.bus.port import Record
 from edu_shared.events.envelope import CloudEvent

@@ -18,6 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from minio.error import S3Error
+from pydantic import SecretStr
+
 from edu_shared.objectstore import (
     FilesystemObjectStore,
     InvalidObjectKey,
@@ -32,10 +37,6 @@ from edu_shared.objectstore import (
 )
 from edu_shared.objectstore.s3 import decode_metadata_value, encode_metadata_value
 from edu_shared.testing.servers import S3Location
-from minio import Minio
-from minio.deleteobjects import DeleteObject
-from minio.error import S3Error
-from pydantic import SecretStr
 
 PDF = "application/pdf"
 VIETNAMESE_TITLE = "Học bạ số – Nguyễn Văn An"

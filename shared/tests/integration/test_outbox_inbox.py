@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from edu_shared.bus.port import Record
 from edu_shared.db.engine import create_engine, session_factory, sqlite_url
 from edu_shared.db.messaging import MessagingTables, add_messaging_tables
@@ -21,7 +23,6 @@ from edu_shared.events.envelope import CloudEvent
 from edu_shared.testing.buses import BusHarness
 from edu_shared.testing.probe import ProbeHappened, probe
 from edu_shared.testing.servers import RealServers, fresh_postgres_database
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 metadata = sa.MetaData()
 messaging: MessagingTables = add_messaging_tables(metadata)

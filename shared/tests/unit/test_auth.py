@@ -6,6 +6,7 @@ import time
 
 import jwt
 import pytest
+
 from edu_shared.auth.keys import KeySet
 from edu_shared.auth.permissions import Permission, Scope, authorize
 from edu_shared.auth.principal import CurrentUserClaims, Role, ScopeType

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from edu_shared.contracts.identity import SchoolRegistered
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.events.registry import EventPayload, UnknownEventType, event_registry, parse_payload
 from edu_shared.testing.probe import ProbeHappened, probe
-from pydantic import ValidationError
 
 
 def test_envelope_carries_cloudevents_attributes_and_round_trips() -> None:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr, ValidationError
+
 from edu_shared.objectstore import (
     FilesystemObjectStore,
     ObjectStore,
@@ -22,7 +24,6 @@ from edu_shared.objectstore import (
     S3StoreSettings,
     build_object_store,
 )
-from pydantic import SecretStr, ValidationError
 
 PDF = "application/pdf"
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from edu_shared.errors import Conflict
-from edu_shared.web.problems import PROBLEM_JSON, install_problem_handlers
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+
+from edu_shared.errors import Conflict
+from edu_shared.web.problems import PROBLEM_JSON, install_problem_handlers
 
 
 class ScoreIn(BaseModel):
