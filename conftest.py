@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+
 from edu_shared.testing.servers import RealServers, S3Location, fresh_postgres_database
 
 

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 import uvicorn
+
 from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
 from edu_shared.observability.setup import ObservabilitySettings, configure_observability
-
 from edurecords.services import SERVICES, build_service
 
 app = typer.Typer(
@@ -134,6 +134,7 @@ def dev_token(
 def makemigrations(service: str, message: Annotated[str, typer.Option("-m", "--message")]) -> None:
     """Autogenerate a migration for a service from its table definitions."""
     from alembic import command
+
     from edu_shared.db.migrations import alembic_config
 
     _check_service(service)

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from edu_shared.auth.verify import TokenVerifier
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from edu_shared.auth.verify import TokenVerifier
+from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edurecords.demo import seed_demo
 from edurecords.services import SERVICES, BuiltService, build_service
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import FastAPI
+
 import gradebook.bootstrap
 import gradebook.config
 import identity.bootstrap
@@ -21,7 +23,6 @@ import transcript.config
 from edu_shared.bus.port import EventBus
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.settings import ServiceSettings
-from fastapi import FastAPI
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Alembic environment of the identity service (async; batch mode for SQLite)."""
 
 from alembic import context
+
 from edu_shared.db.migrations import run_env
 from identity.adapters.orm import metadata
 

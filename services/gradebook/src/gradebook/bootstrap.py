@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from edu_shared.bus.port import EventBus
 from edu_shared.directory import DirectoryResolver
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
-from fastapi import FastAPI
-
 from gradebook.adapters import orm
 from gradebook.config import GradebookSettings
 from gradebook.service_layer.uow import GradebookUnitOfWork

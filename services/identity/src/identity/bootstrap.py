@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
+
 from edu_shared.auth.keys import KeySet
 from edu_shared.auth.principal import CurrentUserClaims
 from edu_shared.auth.verify import access_token_claims
@@ -13,8 +15,6 @@ from edu_shared.bus.port import EventBus
 from edu_shared.directory import DirectoryResolver, DirectoryTables
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.web.app import create_service_app
-from fastapi import FastAPI
-
 from identity.adapters import orm
 from identity.config import IdentitySettings
 from identity.service_layer.handlers import ensure_signing_keys

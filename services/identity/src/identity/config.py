@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from edu_shared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from edu_shared.settings import ServiceSettings
 
 
 class IdentitySettings(ServiceSettings):

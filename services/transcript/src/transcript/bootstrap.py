@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from edu_shared.bus.port import EventBus
 from edu_shared.directory import DirectoryResolver
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
-from fastapi import FastAPI
-
 from transcript.adapters import orm
 from transcript.config import TranscriptSettings
 from transcript.service_layer.uow import TranscriptUnitOfWork

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from edu_shared.auth.keys import KeySet, SigningKey
-from edu_shared.contracts.identity import OrgUnitKind, SchoolLevel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edu_shared.auth.keys import KeySet, SigningKey
+from edu_shared.contracts.identity import OrgUnitKind, SchoolLevel
 from identity.adapters import orm
 from identity.domain.org import OrgUnit, School
 

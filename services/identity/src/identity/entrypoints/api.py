@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, Query, Request, status
+
 from edu_shared.auth.permissions import Permission, authorize
 from edu_shared.auth.principal import ScopeType
 from edu_shared.errors import NotFound
 from edu_shared.web.app import CurrentUser
-from fastapi import APIRouter, Depends, Query, Request, status
-
 from identity.bootstrap import IdentityService
 from identity.domain.org import OrgUnit, School
 from identity.entrypoints.schemas import OrgUnitCreate, OrgUnitRead, SchoolCreate, SchoolRead

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from edu_shared.contracts.identity import OrgUnitKind, SchoolLevel
 from pydantic import BaseModel, ConfigDict, Field
+
+from edu_shared.contracts.identity import OrgUnitKind, SchoolLevel
 
 
 class OrgUnitCreate(BaseModel):

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from edu_shared.auth.keys import KeySet
 from edu_shared.contracts.identity import OrgUnitKind, OrgUnitRegistered, SchoolLevel, SchoolRegistered
 from edu_shared.errors import InvalidInput, NotFound
-
 from identity.domain.org import DuplicateCode, OrgUnit, School
 from identity.service_layer.uow import IdentityUnitOfWork
 

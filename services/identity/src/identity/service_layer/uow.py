@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from edu_shared.db.uow import SqlUnitOfWork
-
 from identity.adapters.repository import KeyRepository, OrgRepository
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from edu_shared.db.messaging import add_messaging_tables
 from edu_shared.directory import add_directory_tables
 
