@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import edu_shared.contracts.identity  # noqa: F401  (registers the payload models)
+import edu_shared.contracts  # noqa: F401  (registers every payload model)
 from edu_shared.events.envelope import CloudEvent
 from edu_shared.events.registry import event_registry
 

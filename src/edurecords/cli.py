@@ -141,7 +141,7 @@ def makemigrations(service: str, message: Annotated[str, typer.Option("-m", "--m
     migrations = build_service(service).runtime.migrations_dir
     with tempfile.TemporaryDirectory() as tmp:
         cfg = alembic_config(migrations_dir=migrations, url=f"sqlite+aiosqlite:///{Path(tmp) / 'm.db'}")
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
         command.revision(cfg, message=message, autogenerate=True)
 
 

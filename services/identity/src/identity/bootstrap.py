@@ -9,13 +9,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from edu_shared.auth.keys import KeySet
-from edu_shared.auth.principal import CurrentUserClaims
+from edu_shared.auth.permissions import Permission, Scope, authorize
+from edu_shared.auth.principal import CurrentUserClaims, ScopeType
 from edu_shared.auth.verify import access_token_claims
 from edu_shared.bus.port import EventBus
 from edu_shared.directory import DirectoryResolver, DirectoryTables
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.web.app import create_service_app
 from identity.adapters import orm
+from identity.adapters.audit import AuditEntry
 from identity.config import IdentitySettings
 from identity.service_layer.handlers import ensure_signing_keys
 from identity.service_layer.uow import IdentityUnitOfWork
@@ -34,6 +36,26 @@ class IdentityService:
         self.resolver = DirectoryResolver(
             self.runtime.sessions, DirectoryTables(org_units=orm.org_units, schools=orm.schools)
         )
+
+    async def authorize(self, user: CurrentUserClaims, permission: Permission, scope: Scope) -> None:
+        """Check a permission; a denial is also written to the audit trail (committed on its own)."""
+
+        async def record_denial(who: CurrentUserClaims, what: Permission, where: Scope) -> None:
+            async with self.uow() as uow:
+                await uow.audit.record(
+                    AuditEntry(
+                        actor=who.sub,
+                        action="access.denied",
+                        outcome="denied",
+                        target_type=where[0].value,
+                        target_id=where[1],
+                        school_id=where[1] if where[0] == ScopeType.SCHOOL else None,
+                        details={"permission": what.value, "username": who.username},
+                    )
+                )
+                await uow.commit()
+
+        await authorize(user, permission, scope, resolver=self.resolver, on_denied=record_denial)
 
     def uow(self) -> IdentityUnitOfWork:
         return IdentityUnitOfWork(
@@ -72,13 +94,13 @@ def build(settings: IdentitySettings | None = None, *, bus: EventBus | None = No
 
 
 def create_app(service: IdentityService, *, manage_lifespan: bool = True) -> FastAPI:
-    from identity.entrypoints.api import router
+    from identity.entrypoints import api, auth_api, people_api, structure_api
 
     app = create_service_app(
         runtime=service.runtime,
         title="EduRecords — Định danh và tổ chức",
         description="Cây tổ chức (Sở, đơn vị trung gian, trường), tài khoản, vai trò và khóa ký mã xác thực.",
-        routers=[router],
+        routers=[api.router, auth_api.router, structure_api.router, people_api.router],
         manage_lifespan=manage_lifespan,
     )
     app.state.service = service

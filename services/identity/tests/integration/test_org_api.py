@@ -113,6 +113,15 @@ async def test_commune_admin_cannot_register_a_school_in_another_commune(
         )
     ).status_code == 403
     assert [s["moet_code"] for s in (await client.get("/schools")).json()] == ["tha"]
+    async with service.uow() as uow:
+        denials = await uow.audit.query(action="access.denied")
+    assert [(d["target_type"], d["target_id"], d["outcome"]) for d in denials] == [
+        ("org_unit", ids["so"], "denied"),
+        ("org_unit", ids["xa-b"], "denied"),
+    ]
+    async with service.uow() as uow:
+        registered = await uow.audit.query(action="school.register")
+    assert [r["new_value"]["moet_code"] for r in registered] == ["tha"]
 
 
 async def test_requests_without_a_valid_token_are_refused(identity: tuple[IdentityService, httpx.AsyncClient]) -> None:

@@ -8,6 +8,7 @@ through a `ScopeResolver`. Every denial is logged with who, what and where.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Protocol
 
@@ -73,7 +74,17 @@ class ScopeResolver(Protocol):
     async def lineage(self, scope: Scope) -> set[Scope]: ...
 
 
-async def authorize(user: CurrentUserClaims, permission: Permission, target: Scope, *, resolver: ScopeResolver) -> None:
+DenialRecorder = Callable[[CurrentUserClaims, "Permission", Scope], Awaitable[None]]
+
+
+async def authorize(
+    user: CurrentUserClaims,
+    permission: Permission,
+    target: Scope,
+    *,
+    resolver: ScopeResolver,
+    on_denied: DenialRecorder | None = None,
+) -> None:
     """Raise PermissionDenied unless one of the user's grants gives `permission` over `target`."""
     lineage = await resolver.lineage(target)
     for grant in user.grants:
@@ -90,6 +101,8 @@ async def authorize(user: CurrentUserClaims, permission: Permission, target: Sco
             "scope": f"{target[0]}:{target[1]}",
         },
     )
+    if on_denied is not None:
+        await on_denied(user, permission, target)
     raise PermissionDenied(
         f"Tài khoản {user.username} không có quyền '{permission.value}' trên {target[0]} {target[1]}.",
         permission=permission.value,

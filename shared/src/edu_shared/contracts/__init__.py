@@ -1,1 +1,8 @@
-"""Versioned event payloads each service publishes: the wire contracts between services."""
+"""Versioned event payloads each service publishes: the wire contracts between services.
+
+Importing this package registers every payload model (the AsyncAPI catalogue is generated from them).
+"""
+
+from edu_shared.contracts import identity, identity_accounts, identity_people
+
+__all__ = ["identity", "identity_accounts", "identity_people"]

@@ -26,7 +26,7 @@ def alembic_config(*, migrations_dir: Path, url: str) -> Config:
 
 def _upgrade(migrations_dir: Path, url: str) -> None:
     with _alembic_lock:
-        command.upgrade(alembic_config(migrations_dir=migrations_dir, url=url), "head")
+        command.upgrade(alembic_config(migrations_dir=migrations_dir, url=url), "heads")
 
 
 async def upgrade_to_head(*, migrations_dir: Path, url: str) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from edu_shared.auth.permissions import Permission, authorize
+from edu_shared.auth.permissions import Permission
 from edu_shared.auth.principal import ScopeType
 from edu_shared.errors import NotFound
 from edu_shared.web.app import CurrentUser
@@ -57,7 +57,7 @@ async def list_org_units(service: ServiceDep) -> list[OrgUnitRead]:
 async def create_org_unit(body: OrgUnitCreate, user: CurrentUser, service: ServiceDep) -> OrgUnitRead:
     """Add a unit under `parent_id` (the caller must manage the parent's scope)."""
     scope = (ScopeType.ORG_UNIT, body.parent_id) if body.parent_id else (ScopeType.PROVINCE, "province")
-    await authorize(user, Permission.ORG_MANAGE, scope, resolver=service.resolver)
+    await service.authorize(user, Permission.ORG_MANAGE, scope)
     unit = await handlers.register_org_unit(
         handlers.RegisterOrgUnit(
             code=body.code, name=body.name, kind=body.kind, parent_id=body.parent_id, actor=user.sub
@@ -88,7 +88,7 @@ async def get_school(school_id: str, service: ServiceDep) -> SchoolRead:
 @router.post("/schools", tags=["org"], status_code=status.HTTP_201_CREATED, summary="Thêm trường")
 async def create_school(body: SchoolCreate, user: CurrentUser, service: ServiceDep) -> SchoolRead:
     """Register a school under an org unit the caller manages."""
-    await authorize(user, Permission.ORG_MANAGE, (ScopeType.ORG_UNIT, body.org_unit_id), resolver=service.resolver)
+    await service.authorize(user, Permission.ORG_MANAGE, (ScopeType.ORG_UNIT, body.org_unit_id))
     school = await handlers.register_school(
         handlers.RegisterSchool(
             org_unit_id=body.org_unit_id,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from edu_shared.auth.keys import KeySet
 from edu_shared.contracts.identity import OrgUnitKind, OrgUnitRegistered, SchoolLevel, SchoolRegistered
 from edu_shared.errors import InvalidInput, NotFound
+from identity.adapters.audit import AuditEntry
 from identity.domain.org import DuplicateCode, OrgUnit, School
 from identity.service_layer.uow import IdentityUnitOfWork
 
@@ -50,6 +51,16 @@ async def register_org_unit(cmd: RegisterOrgUnit, uow: IdentityUnitOfWork) -> Or
         if await uow.org.unit_code_taken(cmd.code):
             raise DuplicateCode(f"Mã đơn vị '{cmd.code}' đã được dùng.", field="code", value=cmd.code)
         await uow.org.add_unit(unit, actor=cmd.actor)
+        await uow.audit.record(
+            AuditEntry(
+                actor=cmd.actor,
+                action="org_unit.register",
+                target_type="org_unit",
+                target_id=unit.id,
+                org_unit_id=unit.parent_id,
+                new_value={"code": unit.code, "name": unit.name, "kind": unit.kind.value},
+            )
+        )
         uow.emit(
             OrgUnitRegistered(
                 org_unit_id=unit.id, parent_id=unit.parent_id, code=unit.code, name=unit.name, kind=unit.kind
@@ -82,6 +93,17 @@ async def register_school(cmd: RegisterSchool, uow: IdentityUnitOfWork) -> Schoo
         if await uow.org.school_code_taken(cmd.moet_code):
             raise DuplicateCode(f"Mã trường '{cmd.moet_code}' đã được dùng.", field="moet_code", value=cmd.moet_code)
         await uow.org.add_school(school, actor=cmd.actor)
+        await uow.audit.record(
+            AuditEntry(
+                actor=cmd.actor,
+                action="school.register",
+                target_type="school",
+                target_id=school.id,
+                school_id=school.id,
+                org_unit_id=school.org_unit_id,
+                new_value={"moet_code": school.moet_code, "name": school.name},
+            )
+        )
         uow.emit(
             SchoolRegistered(
                 school_id=school.id,

@@ -1,0 +1,3 @@
+"""Events of the identity service about accounts and role grants (topic `edu.identity`)."""
+
+from __future__ import annotations
