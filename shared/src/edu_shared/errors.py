@@ -46,3 +46,11 @@ class PermissionDenied(DomainError):
     slug = "permission-denied"
     title = "Không có quyền"
     status = 403
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (e.g. identity's key set) cannot be reached and nothing cached can stand in for it."""
+
+    slug = "service-unavailable"
+    title = "Dịch vụ tạm thời không sẵn sàng"
+    status = 503

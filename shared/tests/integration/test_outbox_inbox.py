@@ -207,3 +207,59 @@ async def test_concurrent_duplicates_race_to_one_effect(db: Db) -> None:
     event = probe(7, key="school-a")
     await asyncio.gather(*(handler(event) for _ in range(4)))
     assert await db.count(effects) == 1
+
+
+class CountingBus:
+    """Wraps a bus, counting what each relay hands it."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.published = 0
+
+    async def publish(self, records: list[Record]) -> None:
+        await self.inner.publish(records)  # type: ignore[attr-defined]
+        self.published += len(records)
+
+
+@pytest.mark.postgres
+async def test_only_one_relay_per_database_publishes_and_a_standby_takes_over(
+    real_servers: RealServers, tmp_path: Path
+) -> None:
+    from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
+
+    bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
+    await bus.start()
+    async with fresh_postgres_database(real_servers.postgres_url) as url:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        db = Db(engine)
+        buses = [CountingBus(bus), CountingBus(bus)]
+        relays = [
+            OutboxRelay(engine=engine, messaging=messaging, bus=b, name="svc", poll_interval_s=0.05)  # type: ignore[arg-type]
+            for b in buses
+        ]
+        first = asyncio.create_task(relays[0].run())
+        await asyncio.sleep(0.5)
+        second = asyncio.create_task(relays[1].run())
+        try:
+            for i in range(10):
+                async with db.uow() as uow:
+                    uow.emit(ProbeHappened(seq=i), partition_key="school-a")
+                    await uow.commit()
+            await _eventually(lambda: _published_all(db))
+            assert (buses[0].published, buses[1].published) == (10, 0)
+            await relays[0].stop()
+            await asyncio.gather(first, return_exceptions=True)
+            for i in range(10, 15):
+                async with db.uow() as uow:
+                    uow.emit(ProbeHappened(seq=i), partition_key="school-a")
+                    await uow.commit()
+            await _eventually(lambda: _published_all(db))
+            assert buses[1].published == 5
+        finally:
+            for relay in relays:
+                await relay.stop()
+            await asyncio.gather(first, second, return_exceptions=True)
+            await engine.dispose()
+            await bus.close()

@@ -10,8 +10,8 @@ import pytest
 from edu_shared.auth.keys import KeySet
 from edu_shared.auth.permissions import Permission, Scope, authorize
 from edu_shared.auth.principal import CurrentUserClaims, Role, ScopeType
-from edu_shared.auth.verify import access_token_claims
-from edu_shared.errors import PermissionDenied, Unauthenticated
+from edu_shared.auth.verify import TokenVerifier, access_token_claims
+from edu_shared.errors import PermissionDenied, ServiceUnavailable, Unauthenticated
 from edu_shared.testing.tokens import TokenIssuer, user_with
 
 TEACHER = user_with(Role.SUBJECT_TEACHER, ScopeType.SCHOOL, "school-a", username="anvn.thcshoalac")
@@ -114,3 +114,28 @@ async def test_user_without_grants_is_denied() -> None:
     nobody = CurrentUserClaims(sub="x", username="x")
     with pytest.raises(PermissionDenied):
         await authorize(nobody, Permission.SCHOOL_READ, (ScopeType.SCHOOL, "school-a"), resolver=TreeResolver())
+
+
+async def test_identity_outage_keeps_cached_keys_working() -> None:
+    tokens = TokenIssuer()
+    healthy = True
+
+    async def flaky() -> dict[str, object]:
+        if not healthy:
+            raise ConnectionError("identity down")
+        return await tokens.jwks()
+
+    verifier = TokenVerifier(flaky, cache_ttl_s=0.0, min_refresh_s=0.0)
+    token = tokens.issue(TEACHER)
+    await verifier.verify(token)
+    healthy = False
+    assert await verifier.verify(token) == TEACHER
+
+
+async def test_identity_outage_without_cached_keys_is_a_503_problem() -> None:
+    async def down() -> dict[str, object]:
+        raise ConnectionError("identity down")
+
+    with pytest.raises(ServiceUnavailable) as err:
+        await TokenVerifier(down).verify(TokenIssuer().issue(TEACHER))
+    assert err.value.status == 503

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,7 +14,9 @@ from pydantic import ValidationError
 
 from edu_shared.auth.keys import ALGORITHM
 from edu_shared.auth.principal import CurrentUserClaims
-from edu_shared.errors import Unauthenticated
+from edu_shared.errors import ServiceUnavailable, Unauthenticated
+
+log = logging.getLogger(__name__)
 
 ISSUER = "edurecords-identity"
 AUDIENCE = "edurecords"
@@ -53,7 +56,17 @@ class TokenVerifier:
             age = time.monotonic() - self._fetched_at
             if (force and age < self._min_refresh_s) or (not force and age < self._cache_ttl_s and self._keys):
                 return
-            data = await self._fetch()
+            try:
+                data = await self._fetch()
+            except Exception as exc:  # identity unreachable: keep serving with the keys we have
+                if self._keys:
+                    log.warning("JWKS refresh failed; using cached keys", extra={"error": repr(exc)})
+                    self._fetched_at = time.monotonic() - self._cache_ttl_s + self._min_refresh_s
+                    return
+                raise ServiceUnavailable(
+                    "Không kiểm tra được mã xác thực: dịch vụ định danh tạm thời không truy cập được.",
+                    reason="jwks-unavailable",
+                ) from exc
             keys = {}
             for raw in data.get("keys", []):
                 if raw.get("kid"):

@@ -41,6 +41,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
+        self._leader_check_s = 5.0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -77,26 +78,49 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Loop until stopped: hold leadership (PostgreSQL), publish, back off while the bus is unreachable."""
-        async with self._engine.connect() as leader_conn:
-            await self._become_leader(leader_conn)
-            backoff = self._poll_interval_s
-            while not self._stopping.is_set():
-                self._wake.clear()
-                try:
-                    published = await self.publish_pending()
-                    backoff = self._poll_interval_s
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # bus or database unavailable: keep the rows, retry later
-                    log.warning(
-                        "outbox relay could not publish; will retry",
-                        extra={"relay": self._name, "error": repr(exc), "retry_in_s": backoff},
-                    )
-                    await self._sleep(backoff)
-                    backoff = min(self._max_backoff_s, backoff * 2)
-                    continue
-                if published < self._batch_size:
-                    await self._sleep(self._poll_interval_s)
+        while not self._stopping.is_set():
+            try:
+                async with self._engine.connect() as leader_conn:
+                    if await self._become_leader(leader_conn):
+                        try:
+                            await self._publish_while_leader(leader_conn)
+                        finally:
+                            await self._resign(leader_conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database went away: leadership is lost with the connection
+                log.warning(
+                    "outbox relay lost its database connection; restarting",
+                    extra={"relay": self._name, "error": repr(exc)},
+                )
+                await self._sleep(self._max_backoff_s)
+
+    async def _publish_while_leader(self, leader_conn: AsyncConnection) -> None:
+        backoff = self._poll_interval_s
+        loop = asyncio.get_running_loop()
+        next_leader_check = loop.time() + self._leader_check_s
+        while not self._stopping.is_set():
+            if leader_conn.dialect.name == "postgresql" and loop.time() >= next_leader_check:
+                # The advisory lock lives as long as this connection; a dead connection raises here.
+                await leader_conn.execute(sa.text("SELECT 1"))
+                await leader_conn.commit()
+                next_leader_check = loop.time() + self._leader_check_s
+            self._wake.clear()
+            try:
+                published = await self.publish_pending()
+                backoff = self._poll_interval_s
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # bus or database unavailable: keep the rows, retry later
+                log.warning(
+                    "outbox relay could not publish; will retry",
+                    extra={"relay": self._name, "error": repr(exc), "retry_in_s": backoff},
+                )
+                await self._sleep(backoff)
+                backoff = min(self._max_backoff_s, backoff * 2)
+                continue
+            if published < self._batch_size:
+                await self._sleep(self._poll_interval_s)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -104,12 +128,27 @@ class OutboxRelay:
         except TimeoutError:
             pass
 
-    async def _become_leader(self, conn: AsyncConnection) -> None:
+    def _lock_name(self) -> str:
+        return f"relay:{self._name}"
+
+    async def _become_leader(self, conn: AsyncConnection) -> bool:
+        """Wait for the relay lock of this service's database; False if stopped while waiting."""
         if conn.dialect.name != "postgresql":
-            return
+            return not self._stopping.is_set()
         while not self._stopping.is_set():
-            got = await conn.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:n))"), {"n": f"relay:{self._name}"})
+            got = await conn.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:n))"), {"n": self._lock_name()})
             await conn.commit()
             if got:
-                return
+                return True
             await self._sleep(self._poll_interval_s * 4)
+        return False
+
+    async def _resign(self, conn: AsyncConnection) -> None:
+        """Release the lock explicitly: the pooled connection outlives this relay and would keep it."""
+        if conn.dialect.name != "postgresql" or conn.closed or conn.invalidated:
+            return
+        try:
+            await conn.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": self._lock_name()})
+            await conn.commit()
+        except Exception:  # a broken connection is discarded by the pool, and the lock with it
+            await conn.invalidate()
