@@ -263,3 +263,27 @@ async def test_only_one_relay_per_database_publishes_and_a_standby_takes_over(
             await asyncio.gather(first, second, return_exceptions=True)
             await engine.dispose()
             await bus.close()
+
+
+async def test_published_rows_are_purged_after_the_retention_and_unpublished_never(db: Db, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
+
+    bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
+    await bus.start()
+    relay = OutboxRelay(engine=db.engine, messaging=messaging, bus=bus, name="t")
+    try:
+        for i in range(3):
+            async with db.uow() as uow:
+                uow.emit(ProbeHappened(seq=i), partition_key="school-a")
+                await uow.commit()
+        assert await relay.publish_pending() == 3
+        async with db.uow() as uow:
+            uow.emit(ProbeHappened(seq=3), partition_key="school-a")
+            await uow.commit()
+        assert await relay.purge_published(older_than=timedelta(days=7)) == 0
+        assert await relay.purge_published(older_than=timedelta(seconds=-1)) == 3
+        assert await db.count(messaging.outbox) == 1  # the unpublished one stays
+    finally:
+        await bus.close()

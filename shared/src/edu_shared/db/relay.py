@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,6 +33,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         max_backoff_s: float = 5.0,
+        keep_published: timedelta = timedelta(days=7),
     ) -> None:
         self._engine = engine
         self._outbox = messaging.outbox
@@ -42,6 +43,7 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
         self._leader_check_s = 5.0
+        self._keep_published = keep_published
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -76,6 +78,16 @@ class OutboxRelay:
         events_published.add(len(rows), {"relay": self._name})
         return len(rows)
 
+    async def purge_published(self, *, older_than: timedelta) -> int:
+        """Delete rows published longer ago than `older_than` (the bus keeps the events; this is a buffer)."""
+        cutoff = datetime.now(UTC) - older_than
+        outbox = self._outbox
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                sa.delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+            )
+        return int(result.rowcount or 0)
+
     async def run(self) -> None:
         """Loop until stopped: hold leadership (PostgreSQL), publish, back off while the bus is unreachable."""
         while not self._stopping.is_set():
@@ -99,7 +111,11 @@ class OutboxRelay:
         backoff = self._poll_interval_s
         loop = asyncio.get_running_loop()
         next_leader_check = loop.time() + self._leader_check_s
+        next_purge = loop.time()
         while not self._stopping.is_set():
+            if loop.time() >= next_purge:
+                await self.purge_published(older_than=self._keep_published)
+                next_purge = loop.time() + 3600
             if leader_conn.dialect.name == "postgresql" and loop.time() >= next_leader_check:
                 # The advisory lock lives as long as this connection; a dead connection raises here.
                 await leader_conn.execute(sa.text("SELECT 1"))
