@@ -33,7 +33,8 @@ TOPIC_PREFIX="${EDU_DIST_TOPIC_PREFIX-dist.}"
 OTLP_ENDPOINT="${EDU_DIST_OTLP_ENDPOINT:-}"
 SEED="${EDU_DIST_SEED:-1}"
 EDU_BIN="$EDU_ROOT/.venv/bin/edu"
-HEALTH_TIMEOUT_S=90
+HEALTH_TIMEOUT_S=120
+START_ATTEMPTS=5
 
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || die "EDU_DIST_PORT_BASE must be a number, got '$PORT_BASE'"
 
@@ -151,17 +152,37 @@ start_service() {
   log "$svc started (pid $(cat "$pidfile")) on port $port; log $logfile"
 }
 
+# wait_healthy SERVICE: until /healthz answers. A service refuses to start while Kafka or PostgreSQL is
+# unreachable (fail fast); a shared broker may be restarting, so a start that dies is retried a few times.
 wait_healthy() {
-  local svc="$1" pidfile deadline
+  local svc="$1" pidfile deadline attempt=1
   pidfile="$(pidfile_of "$svc")"
   deadline=$((SECONDS + HEALTH_TIMEOUT_S))
   until healthy "$svc"; do
-    pid_alive "$pidfile" "$(marker_of "$svc")" ||
-      die_with_log "$(logfile_of "$svc")" "$svc exited during startup"
+    if ! pid_alive "$pidfile" "$(marker_of "$svc")"; then
+      ((attempt < START_ATTEMPTS)) ||
+        die_with_log "$(logfile_of "$svc")" "$svc exited during startup $attempt times"
+      attempt=$((attempt + 1))
+      log "$svc exited during startup (see $(logfile_of "$svc")); starting it again ($attempt/$START_ATTEMPTS)"
+      sleep 2
+      wait_for_port "Kafka" "$EDU_TEST_KAFKA_BOOTSTRAP"
+      start_service "$svc"
+    fi
     ((SECONDS < deadline)) ||
       die_with_log "$(logfile_of "$svc")" "$svc did not answer $(url_of "$svc")/healthz within ${HEALTH_TIMEOUT_S}s"
     sleep 0.3
   done
+}
+
+# wait_for_port NAME HOST:PORT: until something accepts connections there (bounded).
+wait_for_port() {
+  local name="$1" host="${2%:*}" port="${2##*:}" i
+  for ((i = 0; i < 600; i++)); do
+    port_open "$host" "$port" && return 0
+    ((i % 50 == 0)) && log "waiting for $name at $host:$port"
+    sleep 0.1
+  done
+  die "$name at $host:$port does not accept connections (bash scripts/servers.sh status)"
 }
 
 print_urls() {
@@ -186,6 +207,7 @@ cmd_up() {
   ensure_databases
   log "migrating the six databases"
   with_service_env "$EDU_BIN" migrate >&2 || die "edu migrate failed"
+  wait_for_port "Kafka" "$EDU_TEST_KAFKA_BOOTSTRAP"
   # Identity first: the others fetch its JWKS.
   start_service identity
   wait_healthy identity
@@ -204,10 +226,16 @@ cmd_up() {
 }
 
 cmd_down() {
-  local svc
+  local svc pids=() rc=0 pid
+  # In parallel: each one drains its consumers and relay on SIGTERM, which takes a few seconds.
   for svc in "${SERVICES[@]}"; do
-    stop_pid "$(pidfile_of "$svc")" "$(marker_of "$svc")" "$svc" 30
+    stop_pid "$(pidfile_of "$svc")" "$(marker_of "$svc")" "$svc" 30 &
+    pids+=($!)
   done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || rc=1
+  done
+  return "$rc"
 }
 
 cmd_status() {

@@ -56,12 +56,13 @@ def serve(
     service: Annotated[str, typer.Argument(help="identity, gradebook, transcript, signing, reporting, notifications")],
     host: str = "127.0.0.1",
     port: int = 8001,
+    root_path: Annotated[str, typer.Option(help="Path prefix when behind a gateway, e.g. /api/gradebook")] = "",
 ) -> None:
     """Run one service as its own process (distributed mode; settings from its env prefix)."""
     _check_service(service)
     built = build_service(service)
     configure_observability(service_name=service, settings=built.runtime.settings.observability)
-    uvicorn.run(built.app, host=host, port=port, log_config=None)
+    uvicorn.run(built.app, host=host, port=port, log_config=None, root_path=root_path)
 
 
 @app.command()

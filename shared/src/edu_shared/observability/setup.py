@@ -66,3 +66,6 @@ def configure_observability(*, service_name: str, settings: ObservabilitySetting
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    # aiokafka logs an ERROR every ~100 ms per client while a broker is down; our relay and consumers already
+    # report outages once per retry with context, so only its critical messages are kept.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

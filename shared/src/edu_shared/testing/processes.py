@@ -32,6 +32,7 @@ __all__ = [
     "run_edu",
     "wait_for_http",
     "wait_for_http_sync",
+    "wait_for_tcp",
 ]
 
 T = TypeVar("T")
@@ -157,6 +158,11 @@ class ProcessGroup:
         self.processes.append(process)
         return process.start()
 
+    def discard(self, process: ManagedProcess) -> None:
+        """Stop and forget one process (e.g. a start that failed and is about to be retried)."""
+        process.stop()
+        self.processes.remove(process)
+
     def check_alive(self) -> None:
         for process in self.processes:
             process.check_alive()
@@ -251,8 +257,28 @@ def wait_for_http_sync(
 
 
 def _timeout(url: str, timeout_s: float, last: str, processes: Sequence[ManagedProcess]) -> ProcessFailed:
-    logs = "".join(f"\n--- {p.name} ({p.log_path}) ---\n{p.log_tail(1500)}" for p in processes)
-    return ProcessFailed(f"{url} not ready within {timeout_s:.0f}s; last: {last}{logs}")
+    return ProcessFailed(f"{url} not ready within {timeout_s:.0f}s; last: {last}{_log_tails(processes)}")
+
+
+def _log_tails(processes: Sequence[ManagedProcess]) -> str:
+    return "".join(f"\n--- {p.name} ({p.log_path}) ---\n{p.log_tail(1500)}" for p in processes)
+
+
+async def wait_for_tcp(address: str, *, timeout_s: float, interval_s: float = 0.2) -> None:
+    """Wait until `host:port` accepts TCP connections (e.g. a broker that another suite is restarting)."""
+    host, _, port = address.rpartition(":")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout=2.0)
+        except (OSError, TimeoutError) as exc:
+            if time.monotonic() >= deadline:
+                raise ProcessFailed(f"{address} does not accept connections within {timeout_s:.0f}s: {exc!r}") from exc
+            await asyncio.sleep(interval_s)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
 
 
 async def eventually(
@@ -272,5 +298,5 @@ async def eventually(
         if result is not None:
             return result
         if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not within {timeout_s:.0f}s")
+            raise AssertionError(f"{what}: not within {timeout_s:.0f}s{_log_tails(processes)}")
         await asyncio.sleep(interval_s)
