@@ -6,12 +6,18 @@ own handlers, so the other services learn the org tree through events, exactly a
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
+from edu_shared.auth.principal import Role, RoleGrant, ScopeType
 from edu_shared.contracts.identity import OrgUnitKind, SchoolLevel
+from edu_shared.contracts.identity_accounts import PersonKind
 from identity.bootstrap import IdentityService
+from identity.service_layer import accounts as account_handlers
 from identity.service_layer import handlers
+
+log = logging.getLogger(__name__)
 
 DEMO_NAMESPACE = uuid.UUID("0f6f3c1e-5d0a-4c55-9a53-6f1d2b7c9e11")
 SEED_ACTOR = "system:demo-seed"
@@ -62,10 +68,19 @@ SCHOOLS = (
 
 
 async def seed_demo(service: IdentityService) -> bool:
-    """Create the demo org tree unless it is there already; True when something was created."""
+    """Create whatever part of the demo province is missing (org tree, school structure, accounts)."""
     async with service.uow() as uow:
-        if await uow.org.get_unit(demo_id(DEPARTMENT.code)) is not None:
-            return False
+        tree_exists = await uow.org.get_unit(demo_id(DEPARTMENT.code)) is not None
+    if not tree_exists:
+        await _seed_org_tree_for(service)
+    from edurecords.demo_people import seed_demo_structure  # imports this module: a top-level import would cycle
+
+    structure_created = await seed_demo_structure(service)
+    accounts_created = await seed_demo_accounts(service)
+    return not tree_exists or structure_created or accounts_created
+
+
+async def _seed_org_tree_for(service: IdentityService) -> None:
     for unit in UNITS:
         await handlers.register_org_unit(
             handlers.RegisterOrgUnit(
@@ -90,4 +105,79 @@ async def seed_demo(service: IdentityService) -> bool:
             ),
             service.uow(),
         )
-    return True
+
+
+# Demo only: every demo account has this password and need not change it. Never use it anywhere else.
+DEMO_PASSWORD = "Demo@2026-edu"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    key: str
+    kind: PersonKind
+    name: str
+    school: str | None = None  # moet code
+    unit: str | None = None  # org unit code, for unit accounts
+    role: Role | None = None
+    phone: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    # so-gddt-demo_admin: Sở administrator (second factor: enrols at first sign-in)
+    DemoAccount("so-admin", PersonKind.ADMIN, "Quản trị Sở GDĐT", unit=DEPARTMENT.code, role=Role.DEPARTMENT_ADMIN),
+    # xa-hoa-lac_thcshoalac: the school's admin account (seed 002, Điều 3 b)
+    DemoAccount(
+        "thcshoalac-admin", PersonKind.ADMIN, "Quản trị THCS Hòa Lạc", school="thcshoalac", role=Role.SCHOOL_ADMIN
+    ),
+    # binhtt.thcshoalac: principal (second factor: enrols at first sign-in)
+    DemoAccount("thcshoalac-principal", PersonKind.STAFF, "Trần Thị Bình", school="thcshoalac", role=Role.PRINCIPAL),
+    # anvn.thcshoalac and anvn2.thcshoalac: two teachers whose names give the same user name
+    DemoAccount("thcshoalac-teacher-1", PersonKind.STAFF, "Nguyễn Văn An", school="thcshoalac"),
+    DemoAccount("thcshoalac-teacher-2", PersonKind.STAFF, "Ngô Văn An", school="thcshoalac"),
+    # chauml.thcshoalac: a student
+    DemoAccount("thcshoalac-student-1", PersonKind.STUDENT, "Lê Minh Châu", school="thcshoalac"),
+    # ph.0912345678: a guardian, signs in by phone and one-time code (development: var/data/dev-otp.log)
+    DemoAccount("thcshoalac-guardian-1", PersonKind.GUARDIAN, "Lê Văn Dũng", school="thcshoalac", phone="0912345678"),
+)
+
+
+async def seed_demo_accounts(service: IdentityService) -> bool:
+    """Create the demo accounts (password DEMO_PASSWORD) unless they exist; True when something was created."""
+    created = False
+    for demo in DEMO_ACCOUNTS:
+        account_id = demo_id(f"account:{demo.key}")
+        async with service.uow() as uow:
+            if await uow.accounts.get(account_id) is not None:
+                continue
+        school_id = demo_id(demo.school) if demo.school else None
+        result = await account_handlers.create_account(
+            account_handlers.CreateAccount(
+                person_kind=demo.kind,
+                display_name=demo.name,
+                actor=SEED_ACTOR,
+                school_id=school_id,
+                org_unit_id=demo_id(demo.unit) if demo.unit else None,
+                phone=demo.phone,
+                account_id=account_id,
+                password=None if demo.kind == PersonKind.GUARDIAN else DEMO_PASSWORD,
+                must_change_password=False,
+            ),
+            service.uow(),
+            service.auth,
+        )
+        if demo.role is not None:
+            scope = (ScopeType.SCHOOL, school_id) if school_id else (ScopeType.PROVINCE, "province")
+            async with service.uow() as uow:
+                await uow.accounts.add_grant(
+                    grant_id=demo_id(f"grant:{demo.key}"),
+                    account_id=account_id,
+                    grant=RoleGrant(role=demo.role, scope_type=scope[0], scope_id=scope[1]),
+                    school_id=school_id,
+                    actor=SEED_ACTOR,
+                    now=service.auth.now(),
+                    source="demo",
+                )
+                await uow.commit()
+        log.info("demo account created", extra={"username": result.account.username})
+        created = True
+    return created

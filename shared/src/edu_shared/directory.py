@@ -1,7 +1,9 @@
 """A service's local copy of the org tree, fed by identity events, answering scope questions.
 
 Services never read identity's tables: each keeps this projection in its own database (tables added to its
-metadata, like the outbox) and resolves "is this school under that commune?" locally.
+metadata, like the outbox) and resolves "is this school under that commune?" locally. Classes are projected too
+(`ClassOpened`), so a class scope climbs to its school, and a class-subject scope `<class id>:<subject code>` to
+its class.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from edu_shared.auth.permissions import Scope
 from edu_shared.auth.principal import ScopeType
 from edu_shared.contracts.identity import OrgUnitRegistered, SchoolRegistered
+from edu_shared.contracts.identity_people import ClassOpened
 from edu_shared.events.envelope import CloudEvent
 from edu_shared.events.registry import parse_payload
 
@@ -22,6 +25,8 @@ from edu_shared.events.registry import parse_payload
 class DirectoryTables:
     org_units: sa.Table
     schools: sa.Table
+    # Any table with `id` and `school_id` columns; None: class scopes match only grants on exactly that class.
+    classes: sa.Table | None = None
 
 
 def add_directory_tables(metadata: sa.MetaData) -> DirectoryTables:
@@ -43,10 +48,21 @@ def add_directory_tables(metadata: sa.MetaData) -> DirectoryTables:
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("levels", sa.String(255), nullable=False),
     )
-    return DirectoryTables(org_units=org_units, schools=schools)
+    classes = sa.Table(
+        "dir_classes",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("school_id", sa.String(64), nullable=False, index=True),
+        sa.Column("year", sa.String(9), nullable=False),
+        sa.Column("grade", sa.SmallInteger, nullable=False),
+        sa.Column("name", sa.String(32), nullable=False),
+    )
+    return DirectoryTables(org_units=org_units, schools=schools, classes=classes)
 
 
-IDENTITY_DIRECTORY_TYPES = frozenset({OrgUnitRegistered.event_meta().type, SchoolRegistered.event_meta().type})
+IDENTITY_DIRECTORY_TYPES = frozenset(
+    {OrgUnitRegistered.event_meta().type, SchoolRegistered.event_meta().type, ClassOpened.event_meta().type}
+)
 
 
 async def apply_directory_event(session: AsyncSession, tables: DirectoryTables, event: CloudEvent) -> None:
@@ -54,6 +70,8 @@ async def apply_directory_event(session: AsyncSession, tables: DirectoryTables, 
     if event.type not in IDENTITY_DIRECTORY_TYPES:
         return
     payload = parse_payload(event.type, event.data)
+    table: sa.Table
+    values: dict[str, object]
     if isinstance(payload, OrgUnitRegistered):
         table, key = tables.org_units, payload.org_unit_id
         values = {
@@ -69,6 +87,14 @@ async def apply_directory_event(session: AsyncSession, tables: DirectoryTables, 
             "moet_code": payload.moet_code,
             "name": payload.name,
             "levels": ",".join(level.value for level in payload.levels),
+        }
+    elif isinstance(payload, ClassOpened) and tables.classes is not None:
+        table, key = tables.classes, payload.class_id
+        values = {
+            "school_id": payload.school_id,
+            "year": payload.school_year,
+            "grade": payload.grade,
+            "name": payload.name,
         }
     else:
         return
@@ -87,8 +113,18 @@ class DirectoryResolver:
     async def lineage(self, scope: Scope) -> set[Scope]:
         kind, ident = scope
         found: set[Scope] = {scope}
+        if kind == ScopeType.CLASS_SUBJECT:
+            # "<class id>:<subject code>": the class teaches the subject, so a class grant covers it.
+            kind, ident = ScopeType.CLASS, ident.split(":", 1)[0]
+            found.add((kind, ident))
         async with self._sessions() as session:
             unit_id: str | None = None
+            if kind == ScopeType.CLASS and self._tables.classes is not None:
+                classes = self._tables.classes
+                school_id = await session.scalar(sa.select(classes.c.school_id).where(classes.c.id == ident))
+                if school_id is not None:
+                    kind, ident = ScopeType.SCHOOL, school_id
+                    found.add((kind, ident))
             if kind == ScopeType.SCHOOL:
                 unit_id = await session.scalar(
                     sa.select(self._tables.schools.c.org_unit_id).where(self._tables.schools.c.id == ident)

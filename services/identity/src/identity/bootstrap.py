@@ -10,15 +10,16 @@ from fastapi import FastAPI
 
 from edu_shared.auth.keys import KeySet
 from edu_shared.auth.permissions import Permission, Scope, authorize
-from edu_shared.auth.principal import CurrentUserClaims, ScopeType
+from edu_shared.auth.principal import CurrentUserClaims
 from edu_shared.auth.verify import access_token_claims
 from edu_shared.bus.port import EventBus
-from edu_shared.directory import DirectoryResolver, DirectoryTables
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.web.app import create_service_app
 from identity.adapters import orm
 from identity.adapters.audit import AuditEntry
+from identity.adapters.structure_repo import IdentityScopeResolver
 from identity.config import IdentitySettings
+from identity.service_layer.accounts import AuthContext, account_grants, get_account
 from identity.service_layer.handlers import ensure_signing_keys
 from identity.service_layer.uow import IdentityUnitOfWork
 
@@ -33,14 +34,16 @@ class IdentityService:
     keys: KeySet = field(default_factory=KeySet)
 
     def __post_init__(self) -> None:
-        self.resolver = DirectoryResolver(
-            self.runtime.sessions, DirectoryTables(org_units=orm.org_units, schools=orm.schools)
-        )
+        # Identity resolves scopes over its own tables (classes and students included), not a projection.
+        self.resolver = IdentityScopeResolver(self.runtime.sessions)
+        # Sign-in policies, password hashing and the credential keys; shares `self.keys` (rotated in place).
+        self.auth = AuthContext.from_settings(self.settings, keys=self.keys)
 
     async def authorize(self, user: CurrentUserClaims, permission: Permission, scope: Scope) -> None:
         """Check a permission; a denial is also written to the audit trail (committed on its own)."""
 
         async def record_denial(who: CurrentUserClaims, what: Permission, where: Scope) -> None:
+            school_id = await self.resolver.school_of(where)
             async with self.uow() as uow:
                 await uow.audit.record(
                     AuditEntry(
@@ -49,7 +52,7 @@ class IdentityService:
                         outcome="denied",
                         target_type=where[0].value,
                         target_id=where[1],
-                        school_id=where[1] if where[0] == ScopeType.SCHOOL else None,
+                        school_id=school_id,
                         details={"permission": what.value, "username": who.username},
                     )
                 )
@@ -74,6 +77,16 @@ class IdentityService:
 
     def issue_access_token(self, user: CurrentUserClaims) -> str:
         return self.keys.sign(access_token_claims(user, ttl_s=self.settings.access_token_ttl_s))
+
+    async def issue_access_token_for(self, account_id: str) -> str:
+        """An access token for a stored account with its active role grants (what sign-in issues)."""
+        account = await get_account(account_id, self.uow())
+        grants = await account_grants(account_id, self.uow(), self.auth)
+        return self.issue_access_token(
+            CurrentUserClaims(
+                sub=account.id, username=account.username, name=account.display_name, grants=tuple(grants)
+            )
+        )
 
 
 def build(settings: IdentitySettings | None = None, *, bus: EventBus | None = None) -> IdentityService:

@@ -29,6 +29,10 @@ class Permission(StrEnum):
     CORRECTION_APPROVE = "correction.approve"
     TRANSCRIPT_SIGN = "transcript.sign"
     MESSAGE_SEND = "message.send"
+    SCHOOL_MANAGE = "school.manage"  # school years, classes, subjects per class, staff, students, assignments
+    PEOPLE_READ = "people.read"  # staff and student records (personal data, never public)
+    PEOPLE_WRITE = "people.write"  # student profiles (lý lịch), guardians and consents
+    ACCOUNT_MANAGE = "account.manage"  # create, reset, disable and list accounts in scope
 
 
 _ALL = frozenset(Permission)
@@ -41,18 +45,21 @@ def _perms(*permissions: Permission, base: frozenset[Permission] = frozenset()) 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: _ALL - {Permission.SCORES_ENTER, Permission.TRANSCRIPT_SIGN},
-    Role.DEPARTMENT_ADMIN: _perms(Permission.ORG_MANAGE, Permission.MESSAGE_SEND, base=_READ),
-    Role.UNIT_ADMIN: _perms(Permission.ORG_MANAGE, Permission.MESSAGE_SEND, base=_READ),
+    Role.DEPARTMENT_ADMIN: _perms(
+        Permission.ORG_MANAGE, Permission.MESSAGE_SEND, Permission.ACCOUNT_MANAGE, base=_READ
+    ),
+    Role.UNIT_ADMIN: _perms(Permission.ORG_MANAGE, Permission.MESSAGE_SEND, Permission.ACCOUNT_MANAGE, base=_READ),
     Role.PRINCIPAL: _perms(
         Permission.SCORES_READ,
         Permission.GRADEBOOK_LOCK,
         Permission.CORRECTION_APPROVE,
         Permission.TRANSCRIPT_SIGN,
         Permission.MESSAGE_SEND,
+        Permission.ACCOUNT_MANAGE,
         base=_READ,
     ),
     Role.VICE_PRINCIPAL: _perms(Permission.SCORES_READ, base=_READ),
-    Role.SCHOOL_ADMIN: _perms(Permission.SCORES_READ, Permission.GRADEBOOK_LOCK, base=_READ),
+    Role.SCHOOL_ADMIN: _perms(Permission.SCORES_READ, Permission.GRADEBOOK_LOCK, Permission.ACCOUNT_MANAGE, base=_READ),
     Role.SUBJECT_TEACHER: _perms(Permission.SCHOOL_READ, Permission.SCORES_ENTER, Permission.SCORES_READ),
     Role.HOMEROOM_TEACHER: _perms(
         Permission.SCHOOL_READ, Permission.SCORES_READ, Permission.TRANSCRIPT_SIGN, Permission.MESSAGE_SEND
@@ -64,6 +71,25 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARENT: _perms(Permission.SCORES_READ),
     Role.STUDENT: _perms(Permission.SCORES_READ),
 }
+
+# School structure and people records (identity). Managing them: the school's principal and admin board, and the
+# admins of the units above. Editing student profiles, guardians and consents: those, and the homeroom teacher (over
+# the class, which reaches its students). Reading personal data (DOMAIN §7): the school's staff and the admins above;
+# parents and students get no such right here (a parent seeing only their own child is a separate, per-student check).
+_STRUCTURE_AND_PEOPLE: dict[Role, frozenset[Permission]] = {
+    Role.DEPARTMENT_ADMIN: frozenset({Permission.SCHOOL_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_WRITE}),
+    Role.UNIT_ADMIN: frozenset({Permission.SCHOOL_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_WRITE}),
+    Role.PRINCIPAL: frozenset({Permission.SCHOOL_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_WRITE}),
+    Role.SCHOOL_ADMIN: frozenset({Permission.SCHOOL_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_WRITE}),
+    Role.VICE_PRINCIPAL: frozenset({Permission.PEOPLE_READ}),
+    Role.SUBJECT_TEACHER: frozenset({Permission.PEOPLE_READ}),
+    Role.HOMEROOM_TEACHER: frozenset({Permission.PEOPLE_READ, Permission.PEOPLE_WRITE}),
+    Role.SUPERVISOR: frozenset({Permission.PEOPLE_READ}),
+    Role.SUBJECT_GROUP_HEAD: frozenset({Permission.PEOPLE_READ}),
+    Role.OFFICE: frozenset({Permission.PEOPLE_READ}),
+}
+for _role, _extra in _STRUCTURE_AND_PEOPLE.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 Scope = tuple[ScopeType, str]
 
