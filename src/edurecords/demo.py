@@ -141,6 +141,20 @@ DEMO_ACCOUNTS = (
 )
 
 
+DEMO_STUDENT_ID = demo_id("thcshoalac/student/6A1/0")  # Lê Minh Châu, 6A1 (see demo_people.py)
+
+
+def _demo_person_id(demo: DemoAccount) -> str | None:
+    """The record an account belongs to: its grants for classes and children follow from that record."""
+    if demo.kind == PersonKind.STAFF:
+        return demo_id(f"staff:{demo.key}")
+    if demo.kind == PersonKind.STUDENT:
+        return DEMO_STUDENT_ID
+    if demo.kind == PersonKind.GUARDIAN:
+        return demo_id(f"{DEMO_STUDENT_ID}/father")
+    return None
+
+
 async def seed_demo_accounts(service: IdentityService) -> bool:
     """Create the demo accounts (password DEMO_PASSWORD) unless they exist; True when something was created."""
     created = False
@@ -158,6 +172,7 @@ async def seed_demo_accounts(service: IdentityService) -> bool:
                 school_id=school_id,
                 org_unit_id=demo_id(demo.unit) if demo.unit else None,
                 phone=demo.phone,
+                person_id=_demo_person_id(demo),
                 account_id=account_id,
                 password=None if demo.kind == PersonKind.GUARDIAN else DEMO_PASSWORD,
                 must_change_password=False,

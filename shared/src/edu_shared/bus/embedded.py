@@ -309,21 +309,47 @@ class EmbeddedConsumer:
             return False
         last = start - 1
         try:
-            for row in rows:
-                await deliver(
-                    topic=topic,
-                    event=CloudEvent.from_bytes(row.value),
-                    handler=self.handler,
-                    retry=self.retry,
-                    group=self.group,
-                    dead_letter=self._dead_letter,
-                )
-                last = row.offset
-                if self._stopping.is_set():
-                    break
+            events = [CloudEvent.from_bytes(row.value) for row in rows]
+            if await self._deliver_run(topic, events):
+                last = rows[-1].offset
+            else:
+                for row, event in zip(rows, events, strict=True):
+                    await deliver(
+                        topic=topic,
+                        event=event,
+                        handler=self.handler,
+                        retry=self.retry,
+                        group=self.group,
+                        dead_letter=self._dead_letter,
+                    )
+                    last = row.offset
+                    if self._stopping.is_set():
+                        break
         finally:
             if last >= start and not _cancelling():
                 await self._commit(topic, partition, last + 1)
+        return True
+
+    async def _deliver_run(self, topic: str, events: list[CloudEvent]) -> bool:
+        """Give the whole run to a handler that takes runs (`handle_batch`, e.g. the idempotent inbox handler).
+
+        One call, one transaction for the run; False when the run has to go one event at a time instead: the
+        handler takes single events only, or the run failed as a whole (then the one-by-one path finds the
+        culprit, retries it and dead-letters it without its neighbours).
+        """
+        handle_batch = getattr(self.handler, "handle_batch", None)
+        if handle_batch is None or len(events) < 2:
+            return False
+        try:
+            await handle_batch(events, topic=topic)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # nothing of the run was applied; deliver it one by one
+            log.info(
+                "run of events failed as a whole; delivering them one by one",
+                extra={"group": self.group, "topic": topic, "events": len(events), "error": repr(exc)},
+            )
+            return False
         return True
 
     async def _dead_letter(self, record: Record) -> None:

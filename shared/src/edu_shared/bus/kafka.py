@@ -9,8 +9,10 @@ once the broker is back.
 
 Consuming: a `KafkaConsumer` is one member of a consumer group. It polls a batch, runs each partition's
 records in offset order through `deliver` (retries, then `<topic>.dlq`), partitions side by side, and commits
-a partition's position only after its handlers returned. Before a rebalance takes partitions away, the
-member finishes and commits the batch in hand, so a partition never has two active owners.
+a partition's position only after its handlers returned. A handler with `handle_batch` (the idempotent inbox
+handler) gets a partition's run in one call, one transaction, and the one-by-one path only if that fails.
+Before a rebalance takes partitions away, the member finishes and commits the batch in hand, so a partition
+never has two active owners.
 
 Topics are created on demand (publisher and consumer alike) with the configured partition count; the
 `topic_prefix`, if any, is prepended to every topic and consumer group on the wire, never seen by handlers.
@@ -242,26 +244,28 @@ class KafkaBus:
             await self._produce(outgoing)
 
     async def _produce(self, outgoing: Sequence[_Outgoing]) -> None:
-        await self._ensure_physical({o.topic for o in outgoing})
-        producer = await self._get_producer()
+        producer: AIOKafkaProducer | None = None
         try:
-            # The producer's own expiry fails batches after request_timeout_ms; this is the ceiling for the
-            # rest (metadata waits, a full accumulator) so that a dead broker never makes publish hang.
+            # One ceiling for the whole publish (topic creation, connecting, metadata waits, a full
+            # accumulator, acknowledgements) so that a dead broker never makes the caller hang.
             async with asyncio.timeout(self._timeout_s):
-                # Sends are queued in order, so records of one partition are batched in publish order.
+                await self._ensure_physical({o.topic for o in outgoing})
+                producer = await self._get_producer()
+                # Sends are queued in call order, so the records of one partition are batched in publish order.
                 futures = [await producer.send(o.topic, value=o.value, key=o.key, headers=o.headers) for o in outgoing]
                 results = await asyncio.gather(*futures, return_exceptions=True)
+        except KafkaPublishError:
+            raise
         except TimeoutError as exc:
-            await self._discard_producer(producer)
+            if producer is not None:
+                await self._discard_producer(producer)
             raise KafkaPublishError(
                 f"Kafka did not acknowledge {len(outgoing)} records within {self._timeout_s:g} s"
             ) from exc
         except Exception as exc:
-            await self._discard_producer(producer)
+            if producer is not None:
+                await self._discard_producer(producer)
             raise KafkaPublishError(f"publishing {len(outgoing)} records failed: {exc!r}") from exc
-        except BaseException:
-            await self._discard_producer(producer)
-            raise
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             await self._discard_producer(producer)
@@ -410,26 +414,30 @@ class KafkaConsumer:
         async with self._batch_lock:
             # A rebalance may have run between the poll and here; revoked partitions belong to someone else.
             assigned = consumer.assignment()
-            await asyncio.gather(
-                *(
-                    self._handle_partition(consumer, tp, records)
-                    for tp, records in batch.items()
-                    if records and tp in assigned
-                )
-            )
+            work = [(tp, records) for tp, records in batch.items() if records and tp in assigned]
+            done = await asyncio.gather(*(self._handle_partition(consumer, tp, records) for tp, records in work))
+            # One commit request for every partition of the batch, sent only once all their handlers returned.
+            offsets = {
+                tp: next_offset for (tp, _), next_offset in zip(work, done, strict=True) if next_offset is not None
+            }
+            if offsets:
+                await self._commit(consumer, offsets)
 
     async def _handle_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
-    ) -> None:
-        """Deliver a partition's records in offset order; commit after the last handler that returned."""
+    ) -> int | None:
+        """Deliver a partition's records in offset order; the offset to commit once the handlers returned."""
         topic = self._logical[tp.topic]
         next_offset: int | None = None
         try:
-            for record in records:
-                await self._deliver(topic, record)
-                next_offset = record.offset + 1
-                if self._stopping.is_set():
-                    break
+            if await self._deliver_run(topic, records):
+                next_offset = records[-1].offset + 1
+            else:
+                for record in records:
+                    await self._deliver(topic, record)
+                    next_offset = record.offset + 1
+                    if self._stopping.is_set():
+                        break
         except asyncio.CancelledError:
             raise  # a crash: whatever was not committed is delivered again to whoever owns the partition
         except Exception as exc:  # dead-lettering failed (bus down): come back to this record later
@@ -449,8 +457,33 @@ class KafkaConsumer:
             except IllegalStateError:
                 pass  # revoked meanwhile: the next owner resumes from the committed offset anyway
             self._retry_at = asyncio.get_running_loop().time() + self.retry.max_backoff_s
-        if next_offset is not None:
-            await self._commit(consumer, tp, next_offset)
+        return next_offset
+
+    async def _deliver_run(self, topic: str, records: list[ConsumerRecord]) -> bool:
+        """Give the whole run to a handler that takes runs (`handle_batch`, e.g. the idempotent inbox handler).
+
+        One call, one transaction for the run; False when the run has to go one record at a time instead:
+        the handler takes single events only, a record is undecodable, or the run failed as a whole (then
+        the one-by-one path finds the culprit, retries it and dead-letters it without its neighbours).
+        """
+        handle_batch = getattr(self.handler, "handle_batch", None)
+        if handle_batch is None or len(records) < 2:
+            return False
+        try:
+            events = [CloudEvent.from_bytes(record.value or b"") for record in records]
+        except ValidationError:
+            return False
+        try:
+            await handle_batch(events, topic=topic)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # nothing of the run was applied; deliver it one by one
+            log.info(
+                "run of events failed as a whole; delivering them one by one",
+                extra={"group": self.group, "topic": topic, "events": len(events), "error": repr(exc)},
+            )
+            return False
+        return True
 
     async def _deliver(self, topic: str, record: ConsumerRecord) -> None:
         try:
@@ -473,19 +506,17 @@ class KafkaConsumer:
     async def _dead_letter(self, record: Record) -> None:
         await self.bus.publish([record])
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await consumer.commit({tp: next_offset})
+            await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
-            # The partition moved to another member during a rebalance: it resumes from the previous
+            # The partitions moved to another member during a rebalance: it resumes from the previous
             # commit, so these records are delivered again there (at-least-once; the inbox absorbs it).
             log.warning(
                 "commit failed after a rebalance; records will be redelivered",
                 extra={
                     "group": self.group,
-                    "topic": tp.topic,
-                    "partition": tp.partition,
-                    "offset": next_offset,
+                    "offsets": {f"{tp.topic}:{tp.partition}": offset for tp, offset in offsets.items()},
                     "error": repr(exc),
                 },
             )

@@ -46,6 +46,9 @@ class OutboxRelay:
         self._keep_published = keep_published
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        # Rows published whose `published_at` stamp is still being written (see `_publish_batch`).
+        self._unstamped: set[int] = set()
+        self._stamping: asyncio.Task[None] | None = None
 
     def notify(self) -> None:
         """Called after a commit that wrote outbox rows: publish now rather than at the next poll."""
@@ -56,27 +59,59 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were published."""
+        """Publish one batch of unpublished rows and stamp them; returns how many were published."""
+        published = await self._publish_batch()
+        await self._finish_stamping()
+        return published
+
+    async def _publish_batch(self) -> int:
+        """Publish the next batch in `seq` order; its stamp is written in the background.
+
+        Stamping (an UPDATE of every row of the batch) is the relay's own bookkeeping, not part of delivery,
+        and under load its slowest step, so the run loop overlaps it with reading and publishing the next
+        batch. Rows published but not stamped yet are remembered here and left out when reading.
+        """
         outbox = self._outbox
+        query = (
+            sa.select(outbox.c.seq, outbox.c.topic, outbox.c.envelope)
+            .where(outbox.c.published_at.is_(None))
+            # Ordered like ix_outbox_unpublished (published_at, seq), PostgreSQL reads just one batch from that
+            # index; ordered by seq alone it walked the primary key through every row already published.
+            .order_by(outbox.c.published_at, outbox.c.seq)
+            .limit(self._batch_size)
+        )
+        if self._unstamped:
+            query = query.where(outbox.c.seq.not_in(sorted(self._unstamped)))
         async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(outbox.c.seq, outbox.c.topic, outbox.c.envelope)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.seq)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = (await conn.execute(query)).all()
             await conn.rollback()
         if not rows:
             return 0
         await self._bus.publish([Record(topic=r.topic, event=CloudEvent.from_bytes(r.envelope)) for r in rows])
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                sa.update(outbox).where(outbox.c.seq.in_([r.seq for r in rows])).values(published_at=datetime.now(UTC))
-            )
         events_published.add(len(rows), {"relay": self._name})
+        seqs = [r.seq for r in rows]
+        self._unstamped.update(seqs)
+        previous, self._stamping = self._stamping, asyncio.create_task(self._stamp(seqs))
+        if previous is not None:
+            await previous  # at most two stamps in flight; a failed one surfaces here and the loop backs off
         return len(rows)
+
+    async def _stamp(self, seqs: list[int]) -> None:
+        outbox = self._outbox
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    sa.update(outbox).where(outbox.c.seq.in_(seqs)).values(published_at=datetime.now(UTC))
+                )
+        finally:
+            # Stamped or not (database trouble), the table tells from now on: rows left unstamped are published
+            # again later, a duplicate that the consumers' inboxes absorb.
+            self._unstamped.difference_update(seqs)
+
+    async def _finish_stamping(self) -> None:
+        stamping, self._stamping = self._stamping, None
+        if stamping is not None:
+            await stamping
 
     async def purge_published(self, *, older_than: timedelta) -> int:
         """Delete rows published longer ago than `older_than` (the bus keeps the events; this is a buffer)."""
@@ -108,6 +143,17 @@ class OutboxRelay:
                 await self._sleep(self._max_backoff_s)
 
     async def _publish_while_leader(self, leader_conn: AsyncConnection) -> None:
+        try:
+            await self._publish_loop(leader_conn)
+        finally:
+            try:
+                await self._finish_stamping()
+            except Exception as exc:  # leaving anyway; unstamped rows are published again by the next leader
+                log.warning(
+                    "outbox relay could not stamp its last batch", extra={"relay": self._name, "error": repr(exc)}
+                )
+
+    async def _publish_loop(self, leader_conn: AsyncConnection) -> None:
         backoff = self._poll_interval_s
         loop = asyncio.get_running_loop()
         next_leader_check = loop.time() + self._leader_check_s
@@ -123,7 +169,9 @@ class OutboxRelay:
                 next_leader_check = loop.time() + self._leader_check_s
             self._wake.clear()
             try:
-                published = await self.publish_pending()
+                published = await self._publish_batch()
+                if published < self._batch_size:
+                    await self._finish_stamping()  # about to idle: leave the table up to date
                 backoff = self._poll_interval_s
             except asyncio.CancelledError:
                 raise

@@ -590,3 +590,11 @@ async def assignment_grants(session: AsyncSession, *, staff_id: str, on: date) -
         if homeroom_window(year, assignment).covers(on):
             grants.append(RoleGrant(role=Role.HOMEROOM_TEACHER, scope_type=ScopeType.CLASS, scope_id=row.class_id))
     return sorted(set(grants), key=lambda g: (g.role.value, g.scope_id))
+
+
+async def guardian_grants(session: AsyncSession, *, guardian_id: str) -> list[RoleGrant]:
+    """A guardian reads their own children's records, and no one else's: parent over each linked student."""
+    children = await session.scalars(
+        sa.select(student_guardians.c.student_id).where(student_guardians.c.guardian_id == guardian_id)
+    )
+    return [RoleGrant(role=Role.PARENT, scope_type=ScopeType.STUDENT, scope_id=child) for child in children]

@@ -29,11 +29,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.exc import IntegrityError
 
 from edu_shared.auth.keys import ALGORITHM, KeySet
-from edu_shared.auth.principal import CurrentUserClaims, RoleGrant
+from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
 from edu_shared.auth.verify import ISSUER, access_token_claims
 from edu_shared.contracts.identity_accounts import AccountCreated, AccountDisabled, ParentOtpRequested, PersonKind
 from edu_shared.errors import Conflict, InvalidInput, NotFound
 from identity.adapters.audit import AuditEntry
+from identity.adapters.people_repo import assignment_grants, guardian_grants
 from identity.config import IdentitySettings
 from identity.domain import totp
 from identity.domain.accounts import (
@@ -647,8 +648,23 @@ async def list_accounts(
 
 
 async def account_grants(account_id: str, uow: IdentityUnitOfWork, ctx: AuthContext) -> list[RoleGrant]:
+    """What goes into the access token: explicit grants plus those that follow from the person's records.
+
+    A teacher's teaching and homeroom assignments, a guardian's links to their children and a student's own
+    record are the source of truth for those scopes, so they are derived here rather than copied into grants.
+    """
+    today = ctx.now().astimezone(VIETNAM).date()
     async with uow:
-        return await uow.accounts.active_grants(account_id, today=ctx.now().astimezone(VIETNAM).date())
+        grants = await uow.accounts.active_grants(account_id, today=today)
+        account = await uow.accounts.get(account_id)
+        if account is not None and account.person_id:
+            if account.person_kind == PersonKind.STAFF:
+                grants += await assignment_grants(uow.session, staff_id=account.person_id, on=today)
+            elif account.person_kind == PersonKind.GUARDIAN:
+                grants += await guardian_grants(uow.session, guardian_id=account.person_id)
+            elif account.person_kind == PersonKind.STUDENT:
+                grants.append(RoleGrant(role=Role.STUDENT, scope_type=ScopeType.STUDENT, scope_id=account.person_id))
+    return sorted(set(grants), key=lambda g: (g.role.value, g.scope_type.value, g.scope_id))
 
 
 async def disable_account(cmd: DisableAccount, uow: IdentityUnitOfWork, ctx: AuthContext) -> Account:
