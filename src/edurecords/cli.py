@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 import uvicorn
 
 from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
+from edu_shared.errors import DomainError
 from edu_shared.observability.setup import ObservabilitySettings, configure_observability
 from edurecords.services import SERVICES, build_service
 
@@ -103,6 +105,64 @@ def seed_demo_command() -> None:
     asyncio.run(run())
 
 
+@app.command("bootstrap-province")
+def bootstrap_province(
+    code: Annotated[str, typer.Option(help="Code of the department (Sở), e.g. so-gddt-daknong")],
+    name: Annotated[str, typer.Option(help="Name, e.g. 'Sở Giáo dục và Đào tạo tỉnh Đắk Nông'")],
+    admin_name: Annotated[str, typer.Option(help="Full name of the first department administrator")],
+) -> None:
+    """Create the org tree's root (the Sở) and its first administrator; prints a one-time password."""
+    from edu_shared.auth.principal import RoleGrant as Grant
+    from edu_shared.contracts.identity import OrgUnitKind
+    from edu_shared.contracts.identity_accounts import PersonKind
+    from identity.service_layer import accounts, handlers
+
+    async def run() -> None:
+        built = build_service("identity")
+        service = built.handle
+        await built.runtime.start()
+        try:
+            async with service.uow() as uow:
+                roots = [u for u in await uow.org.list_units() if u.parent_id is None]
+            if roots:
+                _fail(f"cây tổ chức đã có gốc '{roots[0].code}'; lệnh này chỉ dùng cho lần cài đặt đầu tiên.")
+            unit = await handlers.register_org_unit(
+                handlers.RegisterOrgUnit(
+                    code=code, name=name, kind=OrgUnitKind.DEPARTMENT, parent_id=None, actor="system:bootstrap"
+                ),
+                service.uow(),
+            )
+            created = await accounts.create_account(
+                accounts.CreateAccount(
+                    person_kind=PersonKind.ADMIN, display_name=admin_name, actor="system:bootstrap", org_unit_id=unit.id
+                ),
+                service.uow(),
+                service.auth,
+            )
+            async with service.uow() as uow:
+                await uow.accounts.add_grant(
+                    grant_id=str(uuid.uuid4()),
+                    account_id=created.account.id,
+                    grant=Grant(role=Role.DEPARTMENT_ADMIN, scope_type=ScopeType.PROVINCE, scope_id="province"),
+                    school_id=None,
+                    actor="system:bootstrap",
+                    now=service.auth.now(),
+                    source="bootstrap",
+                )
+                await uow.commit()
+            while (await built.runtime.health())["outbox_backlog"]:
+                await asyncio.sleep(0.2)
+        finally:
+            await built.runtime.stop()
+        typer.echo(f"Đã tạo {name} và tài khoản quản trị: {created.account.username}")
+        typer.echo(
+            f"Mật khẩu tạm thời (chỉ hiện một lần, phải đổi và đăng ký mã OTP khi đăng nhập lần đầu): "
+            f"{created.temporary_password}"
+        )
+
+    asyncio.run(run())
+
+
 @app.command("dev-token")
 def dev_token(
     username: Annotated[str, typer.Option(help="Account name put in the token")] = "admin.so",
@@ -160,4 +220,9 @@ def write_docs(out: Path = Path("docs")) -> None:
 
 
 def main() -> None:
-    app(sys.argv[1:])
+    """Entry point: a domain error (bad input) becomes a Vietnamese message and exit status 2, not a traceback."""
+    try:
+        app(sys.argv[1:])
+    except DomainError as err:
+        typer.secho(f"Lỗi: {err.detail}", err=True, fg=typer.colors.RED)
+        sys.exit(2)

@@ -6,7 +6,7 @@ accounts of one school stays in order.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -59,3 +59,26 @@ class ParentOtpRequested(EventPayload, event_type="vn.edurecords.identity.parent
     code: str = Field(min_length=6, max_length=6, description="Sensitive: never log")
     expires_at: datetime
     school_id: str | None = None
+
+
+class RoleGranted(EventPayload, event_type="vn.edurecords.identity.role.granted", topic=TOPIC):
+    """A role was granted over a scope (also a principal's delegation to a vice principal)."""
+
+    grant_id: str
+    account_id: str
+    role: str
+    scope_type: str
+    scope_id: str
+    school_id: str | None
+    valid_from: date | None
+    valid_to: date | None
+    delegated_by: str | None
+
+
+class RoleRevoked(EventPayload, event_type="vn.edurecords.identity.role.revoked", topic=TOPIC):
+    """A grant was revoked; tokens issued before keep it until they expire (15 minutes at most)."""
+
+    grant_id: str
+    account_id: str
+    role: str
+    school_id: str | None

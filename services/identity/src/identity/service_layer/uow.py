@@ -5,6 +5,7 @@ from __future__ import annotations
 from edu_shared.db.uow import SqlUnitOfWork
 from identity.adapters.accounts_repo import AccountRepository
 from identity.adapters.audit import AuditRepository
+from identity.adapters.grants_repo import GrantRepository
 from identity.adapters.people_repo import PeopleRepository
 from identity.adapters.repository import KeyRepository, OrgRepository
 from identity.adapters.structure_repo import StructureRepository
@@ -17,6 +18,7 @@ class IdentityUnitOfWork(SqlUnitOfWork):
     accounts: AccountRepository
     structure: StructureRepository
     people: PeopleRepository
+    grants: GrantRepository
 
     def _open_repositories(self) -> None:
         self.org = OrgRepository(self.session)
@@ -25,3 +27,4 @@ class IdentityUnitOfWork(SqlUnitOfWork):
         self.accounts = AccountRepository(self.session)
         self.structure = StructureRepository(self.session)
         self.people = PeopleRepository(self.session)
+        self.grants = GrantRepository(self.session)
