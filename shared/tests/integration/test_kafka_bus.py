@@ -209,3 +209,25 @@ async def test_publish_during_a_broker_outage_raises_in_bounded_time_and_works_a
         await consumer.stop()
         await asyncio.gather(task, return_exceptions=True)
         await bus.close()
+
+
+async def test_topics_are_created_to_keep_every_event(kafka_bootstrap: str, unique_name: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    from edu_shared.bus.kafka import KafkaBus, KafkaSettings
+    from edu_shared.testing.probe import probe
+
+    bus = KafkaBus(KafkaSettings(bootstrap_servers=kafka_bootstrap, partitions=1))
+    await bus.start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        topic = f"retention.{unique_name}"
+        await bus.publish([Record(topic=topic, event=probe(1, key="school-a"))])
+        described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        entries = {name: value for name, value, *_ in described[0].resources[0][4]}
+        assert entries["retention.ms"] == "-1"
+    finally:
+        await admin.close()
+        await bus.close()

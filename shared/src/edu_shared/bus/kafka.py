@@ -207,7 +207,15 @@ class KafkaBus:
         try:
             async with asyncio.timeout(self._timeout_s):
                 response = await admin.create_topics(
-                    [NewTopic(name, self.settings.partitions, self.settings.replication_factor) for name in missing],
+                    [
+                        NewTopic(
+                            name,
+                            self.settings.partitions,
+                            self.settings.replication_factor,
+                            topic_configs={"retention.ms": str(self.settings.retention_ms)},
+                        )
+                        for name in missing
+                    ],
                     timeout_ms=self.settings.request_timeout_ms,
                 )
         except BaseException:

@@ -20,6 +20,9 @@ class KafkaSettings(BaseModel):
     max_poll_records: int = 500
     linger_ms: int = 5
     topic_prefix: str = ""
+    # Topics are the log of record that projections are rebuilt from (a new service replays edu.identity from
+    # the start), so by default they keep every event; -1 is Kafka's "never delete".
+    retention_ms: int = -1
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
