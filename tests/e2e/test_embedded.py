@@ -165,3 +165,31 @@ def test_bad_input_gets_problem_json_and_changes_nothing(platform: str) -> None:
     )
     assert garbage.status_code == 422
     assert httpx.get(f"{platform}/api/identity/schools").json() == before
+
+
+def test_demo_teacher_signs_in_and_carries_their_classes(platform: str) -> None:
+    import jwt
+
+    response = httpx.post(
+        f"{platform}/api/identity/auth/login", json={"username": "anvn.thcshoalac", "password": "Demo@2026-edu"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "signed_in"
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    roles = {g["role"] for g in claims["grants"]}
+    assert roles == {"subject_teacher", "homeroom_teacher"}
+    me = httpx.get(f"{platform}/api/identity/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200 and me.json()["username"] == "anvn.thcshoalac"
+
+
+def test_principal_must_enrol_a_second_factor_and_a_wrong_password_is_refused(platform: str) -> None:
+    enrol = httpx.post(
+        f"{platform}/api/identity/auth/login", json={"username": "binhtt.thcshoalac", "password": "Demo@2026-edu"}
+    )
+    assert enrol.json()["status"] == "totp_enrollment_required"
+    wrong = httpx.post(
+        f"{platform}/api/identity/auth/login", json={"username": "binhtt.thcshoalac", "password": "sai-mat-khau-123"}
+    )
+    assert wrong.status_code == 401
+    assert wrong.headers["content-type"].startswith("application/problem+json")

@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -398,6 +398,23 @@ def _needs_totp(ctx: AuthContext, account: Account, grants: list[RoleGrant]) -> 
     return ctx.totp_required_for_admins and needs_second_factor(account.person_kind, grants)
 
 
+async def _token_grants(uow: IdentityUnitOfWork, account: Account, *, today: date) -> list[RoleGrant]:
+    """What goes into the access token: explicit grants plus those that follow from the person's records.
+
+    A teacher's teaching and homeroom assignments, a guardian's links to their children and a student's own
+    record are the source of truth for those scopes, so they are derived here rather than copied into grants.
+    """
+    grants = await uow.accounts.active_grants(account.id, today=today)
+    if account.person_id:
+        if account.person_kind == PersonKind.STAFF:
+            grants += await assignment_grants(uow.session, staff_id=account.person_id, on=today)
+        elif account.person_kind == PersonKind.GUARDIAN:
+            grants += await guardian_grants(uow.session, guardian_id=account.person_id)
+        elif account.person_kind == PersonKind.STUDENT:
+            grants.append(RoleGrant(role=Role.STUDENT, scope_type=ScopeType.STUDENT, scope_id=account.person_id))
+    return sorted(set(grants), key=lambda g: (g.role.value, g.scope_type.value, g.scope_id))
+
+
 async def _start_session(
     ctx: AuthContext,
     uow: IdentityUnitOfWork,
@@ -410,7 +427,7 @@ async def _start_session(
 ) -> SignedIn:
     """A fresh access token with the account's current grants, and a refresh token in a (new) family."""
     if grants is None:
-        grants = await uow.accounts.active_grants(account.id, today=now.astimezone(VIETNAM).date())
+        grants = await _token_grants(uow, account, today=now.astimezone(VIETNAM).date())
     claims = CurrentUserClaims(
         sub=account.id, username=account.username, name=account.display_name, grants=tuple(grants)
     )
@@ -446,7 +463,7 @@ async def _next_step(
     """After a successful step: the next challenge, or the session when nothing is left."""
     if account.must_change_password:
         return _issue_challenge(ctx, account, SignInStage.PASSWORD_CHANGE, now=now)
-    grants = await uow.accounts.active_grants(account.id, today=now.astimezone(VIETNAM).date())
+    grants = await _token_grants(uow, account, today=now.astimezone(VIETNAM).date())
     if not second_factor_done and _needs_totp(ctx, account, grants):
         stage = SignInStage.TOTP if account.totp_enabled else SignInStage.TOTP_ENROLLMENT
         return _issue_challenge(ctx, account, stage, now=now)
@@ -648,23 +665,12 @@ async def list_accounts(
 
 
 async def account_grants(account_id: str, uow: IdentityUnitOfWork, ctx: AuthContext) -> list[RoleGrant]:
-    """What goes into the access token: explicit grants plus those that follow from the person's records.
-
-    A teacher's teaching and homeroom assignments, a guardian's links to their children and a student's own
-    record are the source of truth for those scopes, so they are derived here rather than copied into grants.
-    """
-    today = ctx.now().astimezone(VIETNAM).date()
+    """The grants an access token for this account carries today."""
     async with uow:
-        grants = await uow.accounts.active_grants(account_id, today=today)
         account = await uow.accounts.get(account_id)
-        if account is not None and account.person_id:
-            if account.person_kind == PersonKind.STAFF:
-                grants += await assignment_grants(uow.session, staff_id=account.person_id, on=today)
-            elif account.person_kind == PersonKind.GUARDIAN:
-                grants += await guardian_grants(uow.session, guardian_id=account.person_id)
-            elif account.person_kind == PersonKind.STUDENT:
-                grants.append(RoleGrant(role=Role.STUDENT, scope_type=ScopeType.STUDENT, scope_id=account.person_id))
-    return sorted(set(grants), key=lambda g: (g.role.value, g.scope_type.value, g.scope_id))
+        if account is None:
+            return []
+        return await _token_grants(uow, account, today=ctx.now().astimezone(VIETNAM).date())
 
 
 async def disable_account(cmd: DisableAccount, uow: IdentityUnitOfWork, ctx: AuthContext) -> Account:
