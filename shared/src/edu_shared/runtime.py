@@ -92,7 +92,7 @@ class ServiceRuntime:
         """Migrate (embedded default), then start the bus, the outbox relay and every consumer."""
         if self.settings.migrate_on_start:
             await self.migrate()
-        await self.bus.start()
+        await self._connect_bus()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for sub in self.subscriptions:
             consumer = self.bus.consumer(group=sub.group, topics=sub.topics, handler=sub.handler, retry=sub.retry)
@@ -102,6 +102,25 @@ class ServiceRuntime:
             await hook()
         self.started = True
         log.info("service started", extra={"service": self.name, "database": self.engine.url.render_as_string()})
+
+    async def _connect_bus(self) -> None:
+        """Wait for the bus at startup (a broker still booting), then give up with the last error."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.bus_connect_timeout_s
+        delay = 0.5
+        while True:
+            try:
+                await self.bus.start()
+                return
+            except Exception as exc:  # unreachable broker: retry until the deadline
+                if loop.time() + delay > deadline:
+                    raise
+                log.warning(
+                    "event bus not reachable yet; retrying",
+                    extra={"service": self.name, "error": repr(exc), "retry_in_s": delay},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def stop(self) -> None:
         await self.relay.stop()

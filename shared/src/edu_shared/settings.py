@@ -29,6 +29,7 @@ class ServiceSettings(BaseSettings):
     object_store: S3StoreSettings | None = None
     jwks_url: str | None = None
     migrate_on_start: bool = True
+    bus_connect_timeout_s: float = 120.0
     observability: ObservabilitySettings = ObservabilitySettings()
 
     @model_validator(mode="after")
