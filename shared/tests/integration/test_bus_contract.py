@@ -106,23 +106,34 @@ async def test_two_members_of_a_group_share_the_partitions(harness: BusHarness, 
     await bus_b.start()
     a = harness.bus.consumer(group=group, topics=[topic], handler=first)
     b = bus_b.consumer(group=group, topics=[topic], handler=second)
-    # Make the topic exist before members join, then let the group settle.
+    # Make the topic exist before members join, then feed warm-up events over many keys until both members
+    # have received some: the group has settled and each member owns partitions.
     await _publish(harness.bus, topic, [probe(-1, key="warm-up")])
     tasks = [_start(a), _start(b)]
-    await _eventually(lambda: len(first.events) + len(second.events) >= 1, what="warm-up event")
-    await asyncio.sleep(3)
+    deadline = asyncio.get_running_loop().time() + 90
+    round_ = 0
+    while not (first.events and second.events):
+        assert asyncio.get_running_loop().time() < deadline, "the group never gave both members partitions"
+        await _publish(harness.bus, topic, [probe(-1, key=f"warm-{round_}-{i}") for i in range(20)])
+        round_ += 1
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1)
     first.events.clear()
     second.events.clear()
     events = [probe(i, key=f"school-{i}") for i in range(100)]
     await _publish(harness.bus, topic, events)
-    await _eventually(lambda: len(first.events) + len(second.events) >= 100, what="100 events")
+
+    def measured(c: Collector) -> list[CloudEvent]:  # late warm-up stragglers (seq -1) are not measured
+        return [e for e in c.events if int(e.data["seq"]) >= 0]
+
+    await _eventually(lambda: len(measured(first)) + len(measured(second)) >= 100, what="100 events")
     await _stop(a, tasks[0])
     await _stop(b, tasks[1])
-    assert first.events and second.events, "one member got nothing: partitions were not shared"
-    keys_a = {e.partitionkey for e in first.events}
-    keys_b = {e.partitionkey for e in second.events}
+    assert measured(first) and measured(second), "one member got nothing: partitions were not shared"
+    keys_a = {e.partitionkey for e in measured(first)}
+    keys_b = {e.partitionkey for e in measured(second)}
     assert not keys_a & keys_b, "a key was consumed by both members"
-    assert sorted(first.seqs() + second.seqs()) == list(range(100))
+    assert sorted(int(e.data["seq"]) for e in measured(first) + measured(second)) == list(range(100))
 
 
 async def test_poison_event_goes_to_dead_letter_topic_after_the_retries(harness: BusHarness, unique_name: str) -> None:
