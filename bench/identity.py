@@ -1,6 +1,6 @@
 """Benchmark of sign-in and of access-token verification.
 
-    uv run python bench/identity.py [--logins N] [--verifications N] [--postgres]
+    uv run python bench/identity.py [--logins N] [--verifications N] [--import-students N] [--postgres]
 
 Prints two tables from the same run:
 
@@ -13,6 +13,11 @@ Prints two tables from the same run:
       A raw `PasswordHasher.verify` row per parameter set isolates the KDF.
   (2) Token verification in another service, µs per request: `TokenVerifier.verify` (the shared library, JWKS
       cached, claims validated into CurrentUserClaims) against a bare `jwt.decode` with the same ES256 key.
+  (3) Bulk import of 2,000 students (each with a class and a parent) from one .xlsx through
+      `POST /schools/{id}/imports/students`: the dry run (read and validate only) and the real import (one
+      transaction: rows, audit entries, outbox events), on SQLite and on PostgreSQL when EDU_TEST_POSTGRES_URL is
+      set (or --postgres); beside the baseline of the raw repository batch inserts of the same rows (no
+      validation, no audit, no events). `--import-students 0` skips it.
 
 The benchmark reports; it never asserts on timing. Figures depend on the machine: see docs/performance.md.
 """
@@ -38,6 +43,7 @@ import time  # noqa: E402
 from collections.abc import AsyncIterator, Awaitable, Callable  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
 
 import httpx  # noqa: E402
 import jwt  # noqa: E402
@@ -48,10 +54,15 @@ from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings  # noqa: E4
 from edu_shared.contracts.identity import OrgUnitKind, SchoolLevel  # noqa: E402
 from edu_shared.contracts.identity_accounts import PersonKind  # noqa: E402
 from edu_shared.testing.servers import fresh_postgres_database  # noqa: E402
+from identity.adapters.people_repo import NewEnrollment  # noqa: E402
+from identity.adapters.spreadsheets import XLSX_MEDIA_TYPE, read_table, write_xlsx  # noqa: E402
 from identity.bootstrap import IdentityService, build, create_app  # noqa: E402
 from identity.config import IdentitySettings  # noqa: E402
 from identity.domain.accounts import PasswordHashing  # noqa: E402
+from identity.domain.imports import STUDENT_SHEET, StudentRow, check_student_rows  # noqa: E402
+from identity.domain.people import Guardian, Student  # noqa: E402
 from identity.service_layer import accounts, handlers  # noqa: E402
+from identity.service_layer import structure as structure_handlers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_FILE = REPO / "var" / "servers" / "env.sh"
@@ -267,6 +278,154 @@ def _static(jwks: dict[str, object]) -> Callable[[], Awaitable[dict[str, object]
     return fetch
 
 
+# (3) Bulk import
+
+_GIVEN = "An Bình Chi Dũng Giang Hà Khánh Linh Minh Nam Oanh Phúc Quân Sơn Tâm Uyên Vy Xuân Yến Đạt".split()
+_MIDDLE = "Văn Thị Minh Ngọc Đức Thu Hoàng Gia Bảo Thanh".split()
+_FAMILY = "Nguyễn Trần Lê Phạm Hoàng Phan Vũ Đặng Bùi Đỗ".split()
+IMPORT_CLASSES = 40
+
+
+def import_rows(n: int) -> list[list[str]]:
+    """n distinct students in IMPORT_CLASSES classes of grades 6–9, each with a CCCD number and a parent."""
+    headers = [c.header for c in STUDENT_SHEET.columns]
+    rows = []
+    for i in range(n):
+        born = date(2011, 1, 1) + timedelta(days=i % 1400)
+        female = i % 2 == 1
+        cells = {
+            "Họ và tên": f"{_FAMILY[i % 10]} {_MIDDLE[i // 10 % 10]} {_GIVEN[i // 100 % 20]}",
+            "Ngày sinh": born.strftime("%d/%m/%Y"),
+            "Giới tính": "Nữ" if female else "Nam",
+            "Dân tộc": "Kinh",
+            "Nơi sinh": "Hà Nội",
+            "Số CCCD/Mã định danh": f"001{3 if female else 2}{born.year % 100:02d}{i:06d}",
+            "Lớp": _class_name(i % IMPORT_CLASSES),
+            "Họ tên cha/mẹ/người giám hộ": f"{_FAMILY[i % 10]} Văn {_GIVEN[i % 20]}",
+            "Quan hệ": "Cha",
+            "Số điện thoại": f"09{i:08d}",
+        }
+        rows.append([cells.get(h, "") for h in headers])
+    return rows
+
+
+def _class_name(k: int) -> str:
+    return f"{6 + k % 4}A{k // 4 + 1}"
+
+
+async def seed_import_school(service: IdentityService) -> str:
+    """A THCS school with IMPORT_CLASSES classes in a year around today."""
+    so = await handlers.register_org_unit(
+        handlers.RegisterOrgUnit(code="so-bench", name="Sở", kind=OrgUnitKind.DEPARTMENT, parent_id=None, actor="b"),
+        service.uow(),
+    )
+    school = await handlers.register_school(
+        handlers.RegisterSchool(
+            org_unit_id=so.id, moet_code="thcsbench", name="THCS", levels=(SchoolLevel.LOWER_SECONDARY,), actor="b"
+        ),
+        service.uow(),
+    )
+    today = date.today()
+    await structure_handlers.open_school_year(
+        structure_handlers.OpenSchoolYear(
+            code=f"{today.year}-{today.year + 1}",
+            starts_on=today - timedelta(days=30),
+            ends_on=today + timedelta(days=200),
+            actor="b",
+        ),
+        service.uow(),
+    )
+    await structure_handlers.open_classes(
+        structure_handlers.OpenClasses(
+            school_id=school.id,
+            school_year=f"{today.year}-{today.year + 1}",
+            classes=tuple(
+                structure_handlers.ClassSpec(grade=6 + k % 4, name=_class_name(k), subjects=())
+                for k in range(IMPORT_CLASSES)
+            ),
+            actor="b",
+        ),
+        service.uow(),
+    )
+    return school.id
+
+
+def _principal_headers(service: IdentityService, school_id: str) -> dict[str, str]:
+    user = CurrentUserClaims(
+        sub="bench",
+        username="ht.bench",
+        name="Hiệu trưởng",
+        grants=(RoleGrant(role=Role.PRINCIPAL, scope_type=ScopeType.SCHOOL, scope_id=school_id),),
+    )
+    return {"Authorization": f"Bearer {service.issue_access_token(user)}"}
+
+
+async def _raw_batch_insert(service: IdentityService, school_id: str, rows: list[StudentRow]) -> None:
+    """The floor: already-parsed rows through the repositories' batch inserts only (no checks, audit or events)."""
+    async with service.uow() as uow:
+        classes = {c.name: c for c in await uow.structure.list_classes(school_id=school_id)}
+        students = [Student(id=str(i), school_id=school_id, profile=r.profile) for i, r in enumerate(rows)]
+        guardians = [
+            Guardian(id=f"g{i}", school_id=school_id, name=r.guardian.name, phone=r.guardian.phone)
+            for i, r in enumerate(rows)
+            if r.guardian
+        ]
+        await uow.people.add_students(students, actor="bench")
+        await uow.people.add_guardians(guardians, actor="bench")
+        await uow.people.link_guardians(
+            [(str(i), f"g{i}", r.guardian.relation) for i, r in enumerate(rows) if r.guardian], actor="bench"
+        )
+        cls = {r.class_name: classes[r.class_name or ""] for r in rows}
+        await uow.people.add_enrollments(
+            [
+                NewEnrollment(
+                    id=f"e{i}",
+                    student_id=str(i),
+                    class_id=cls[r.class_name].id,
+                    school_year_id=cls[r.class_name].school_year_id,
+                    starts_on=date.today(),
+                )
+                for i, r in enumerate(rows)
+            ],
+            actor="bench",
+        )
+        await uow.commit()
+
+
+async def bench_import(database: str, postgres_server: str | None, n: int) -> list[list[str]]:
+    rows = import_rows(n)
+    data = write_xlsx([c.header for c in STUDENT_SHEET.columns], rows)
+    out: list[list[str]] = []
+
+    def line(what: str, seconds: float) -> list[str]:
+        return [f"{what}, {database}", str(n), f"{seconds:.2f}", f"{n / seconds:,.0f}"]
+
+    started = time.perf_counter()
+    checked = check_student_rows(read_table(data, filename="hs.xlsx"), today=date.today(), max_age=None)
+    if checked.errors:
+        raise RuntimeError(f"bench rows invalid: {checked.errors[:3]}")
+    out.append(line("read + validate .xlsx in memory", time.perf_counter() - started))
+    for scenario in ("dry run (HTTP)", "import all or nothing (HTTP)", "raw repository batch insert (baseline)"):
+        with tempfile.TemporaryDirectory() as tmp:
+            async with database_url(postgres_server) as url, identity(Path(tmp), url) as (service, client):
+                school_id = await seed_import_school(service)
+                started = time.perf_counter()
+                if scenario.startswith("raw"):
+                    await _raw_batch_insert(service, school_id, checked.rows)
+                else:
+                    r = await client.post(
+                        f"/schools/{school_id}/imports/students",
+                        headers=_principal_headers(service, school_id),
+                        params={"dry_run": str(scenario.startswith("dry")).lower()},
+                        files={"file": ("hs.xlsx", data, XLSX_MEDIA_TYPE)},
+                    )
+                    if r.status_code != 200 or r.json()["valid_rows"] != n:
+                        raise RuntimeError(f"import failed: {r.status_code} {r.text[:500]}")
+                out.append(line(scenario, time.perf_counter() - started))
+    out.append([f"(file: {len(data) / 1024:,.0f} KiB .xlsx)", "", "", ""])
+    return out
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
@@ -280,6 +439,7 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--logins", type=int, default=200, help="sign-ins per scenario")
     parser.add_argument("--verifications", type=int, default=5000, help="token verifications per variant")
     parser.add_argument("--postgres", action="store_true", help="also on the PostgreSQL of scripts/servers.sh")
+    parser.add_argument("--import-students", type=int, default=2000, help="students in the bulk-import file (0: skip)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -296,7 +456,20 @@ async def main(argv: list[str]) -> int:
     print(table(["scenario", "password hashing", "n", "p50 ms", "p99 ms", "per s"], [r.cells() for r in rows]))
     print()
     print(table(["token verification", "n", "µs/request"], await bench_verification(args.verifications)))
+    if args.import_students > 0:
+        await print_import_table(args.import_students, postgres=args.postgres)
     return 0
+
+
+async def print_import_table(n: int, *, postgres: bool) -> None:
+    if postgres:
+        load_server_env()
+    rows = await bench_import("SQLite", None, n)
+    server = os.environ.get("EDU_TEST_POSTGRES_URL")
+    if server:
+        rows += await bench_import("PostgreSQL", server, n)
+    print()
+    print(table(["bulk import of students", "rows", "seconds", "rows/s"], rows))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,15 @@ def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_bootstrap_province_creates_the_root_and_an_admin_once(tmp_path: Path) -> None:
-    args = ("bootstrap-province", "--code", "so-gddt-daknong", "--name", "Sở Giáo dục và Đào tạo tỉnh Đắk Nông",
-            "--admin-name", "Nguyễn Thị Lan")
+    args = (
+        "bootstrap-province",
+        "--code",
+        "so-gddt-daknong",
+        "--name",
+        "Sở Giáo dục và Đào tạo tỉnh Đắk Nông",
+        "--admin-name",
+        "Nguyễn Thị Lan",
+    )
     first = run(*args, data_dir=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "so-gddt-daknong_admin" in first.stdout and "Mật khẩu tạm thời" in first.stdout

@@ -13,6 +13,8 @@ from edu_shared.auth.permissions import Permission, Scope, authorize
 from edu_shared.auth.principal import CurrentUserClaims
 from edu_shared.auth.verify import access_token_claims
 from edu_shared.bus.port import EventBus
+from edu_shared.contracts.gradebook import TOPIC as GRADEBOOK_TOPIC
+from edu_shared.db.uow import idempotent_handler
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.web.app import create_service_app
 from identity.adapters import orm
@@ -21,6 +23,7 @@ from identity.adapters.structure_repo import IdentityScopeResolver
 from identity.config import IdentitySettings
 from identity.service_layer.accounts import AuthContext, account_grants, get_account
 from identity.service_layer.handlers import ensure_signing_keys
+from identity.service_layer.lifecycle import apply_promotion_decided
 from identity.service_layer.uow import IdentityUnitOfWork
 
 NAME = "identity"
@@ -102,18 +105,44 @@ def build(settings: IdentitySettings | None = None, *, bus: EventBus | None = No
         name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus, jwks=local_jwks
     )
     service = IdentityService(runtime=runtime, settings=settings)
+    # Promotion decisions from the gradebook feed the year rollover (inbox: each event applied once).
+    runtime.subscribe(
+        group="promotions",
+        topics=[GRADEBOOK_TOPIC],
+        handler=idempotent_handler(group=f"{NAME}.promotions", uow=service.uow, apply=apply_promotion_decided),
+    )
     runtime.startup_hooks.append(service.load_keys)
     return service
 
 
 def create_app(service: IdentityService, *, manage_lifespan: bool = True) -> FastAPI:
-    from identity.entrypoints import api, auth_api, people_api, structure_api
+    from identity.entrypoints import (
+        api,
+        audit_api,
+        auth_api,
+        grants_api,
+        import_api,
+        lifecycle_api,
+        oneroster_api,
+        people_api,
+        structure_api,
+    )
 
     app = create_service_app(
         runtime=service.runtime,
         title="EduRecords — Định danh và tổ chức",
         description="Cây tổ chức (Sở, đơn vị trung gian, trường), tài khoản, vai trò và khóa ký mã xác thực.",
-        routers=[api.router, auth_api.router, structure_api.router, people_api.router],
+        routers=[
+            api.router,
+            auth_api.router,
+            grants_api.router,
+            structure_api.router,
+            people_api.router,
+            import_api.router,
+            audit_api.router,
+            oneroster_api.router,
+            lifecycle_api.router,
+        ],
         manage_lifespan=manage_lifespan,
     )
     app.state.service = service

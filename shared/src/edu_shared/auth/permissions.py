@@ -33,6 +33,7 @@ class Permission(StrEnum):
     PEOPLE_READ = "people.read"  # staff and student records (personal data, never public)
     PEOPLE_WRITE = "people.write"  # student profiles (lý lịch), guardians and consents
     ACCOUNT_MANAGE = "account.manage"  # create, reset, disable and list accounts in scope
+    AUDIT_READ = "audit.read"  # read and export the audit trail (lưu vết) in scope
 
 
 _ALL = frozenset(Permission)
@@ -90,6 +91,11 @@ _STRUCTURE_AND_PEOPLE: dict[Role, frozenset[Permission]] = {
 }
 for _role, _extra in _STRUCTURE_AND_PEOPLE.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
+
+# The audit trail (DOMAIN §4): admins over their scope, the principal over the school, inspectors (thanh tra).
+# PLATFORM_ADMIN has it through _ALL.
+for _role in (Role.DEPARTMENT_ADMIN, Role.UNIT_ADMIN, Role.PRINCIPAL, Role.INSPECTOR):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Permission.AUDIT_READ}
 
 Scope = tuple[ScopeType, str]
 

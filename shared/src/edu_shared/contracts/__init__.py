@@ -3,6 +3,6 @@
 Importing this package registers every payload model (the AsyncAPI catalogue is generated from them).
 """
 
-from edu_shared.contracts import identity, identity_accounts, identity_people
+from edu_shared.contracts import gradebook, identity, identity_accounts, identity_people
 
-__all__ = ["identity", "identity_accounts", "identity_people"]
+__all__ = ["gradebook", "identity", "identity_accounts", "identity_people"]

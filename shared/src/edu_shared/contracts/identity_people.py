@@ -227,3 +227,90 @@ class HomeroomAssigned(EventPayload, event_type="vn.edurecords.identity.homeroom
     school_year_id: str
     starts_on: date
     previous_staff_id: str | None = None
+
+
+# Student lifecycle: year rollover, transfers between schools of the province, drop-out (DOMAIN §4).
+# A transfer's events are keyed by the receiving school, the student's school from then on, so every later event
+# about the student shares its key; they name both schools, and the sending school's consumers filter on
+# `from_school_id`.
+
+
+class StudentGraduated(EventPayload, event_type="vn.edurecords.identity.student.graduated", topic=TOPIC):
+    """A student completed the school level (lớp 5, 9 or 12): their enrollment closed on `ends_on`."""
+
+    student_id: str
+    school_id: str
+    enrollment_id: str
+    class_id: str
+    school_year_id: str
+    grade: int = Field(ge=1, le=12)
+    level: SchoolLevel
+    ends_on: date
+
+
+class StudentTransferRequested(
+    EventPayload, event_type="vn.edurecords.identity.student.transfer_requested", topic=TOPIC
+):
+    """The sending school asked another school of the province to take a student (chuyển trường)."""
+
+    transfer_id: str
+    student_id: str
+    from_school_id: str
+    to_school_id: str
+    to_class_id: str | None = None
+    requested_at: datetime
+
+
+class StudentTransferDecided(EventPayload, event_type="vn.edurecords.identity.student.transfer_decided", topic=TOPIC):
+    """A transfer request was rejected by the receiving school or cancelled by the sending school."""
+
+    transfer_id: str
+    student_id: str
+    from_school_id: str
+    to_school_id: str
+    status: Literal["rejected", "cancelled"]
+    decided_at: datetime
+
+
+class StudentTransferred(EventPayload, event_type="vn.edurecords.identity.student.transferred", topic=TOPIC):
+    """The receiving school accepted a transfer: the old enrollment closed, the student now belongs to `to_school_id`.
+
+    The transcript and the gradebook follow the student: their records at the old school stay there, read-only.
+    """
+
+    transfer_id: str
+    student_id: str
+    from_school_id: str
+    from_enrollment_id: str | None = None
+    from_class_id: str | None = None
+    to_school_id: str
+    to_enrollment_id: str
+    to_class_id: str
+    school_year_id: str
+    starts_on: date
+    student: StudentSnapshot
+
+
+class StudentDroppedOut(EventPayload, event_type="vn.edurecords.identity.student.dropped_out", topic=TOPIC):
+    """A student left school (thôi học) on `left_on`, the last day of their enrollment (if they had one)."""
+
+    student_id: str
+    school_id: str
+    enrollment_id: str | None = None
+    class_id: str | None = None
+    left_on: date
+    reason: str
+
+
+class SchoolYearRolledOver(EventPayload, event_type="vn.edurecords.identity.school_year.rolled_over", topic=TOPIC):
+    """Kết chuyển: a school carried its classes and students from one year to the next (counts of this run)."""
+
+    school_id: str
+    from_school_year_id: str
+    to_school_year_id: str
+    classes_opened: int
+    promoted: int
+    retained: int
+    graduated: int
+    unplaced: int
+    blocked: int

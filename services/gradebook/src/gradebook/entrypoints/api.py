@@ -1,7 +1,232 @@
-"""Gradebook HTTP API."""
+"""Gradebook HTTP API: score sheets (entry, reading, history), locks and corrections. Thin: command in, handler."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from edu_shared.web.app import CurrentUser
 from edu_shared.web.directory_api import directory_router
+from gradebook.bootstrap import GradebookService
+from gradebook.domain.corrections import Correction, CorrectionStatus
+from gradebook.domain.locks import Lock
+from gradebook.domain.sheet import Entry, format_value
+from gradebook.entrypoints.schemas import (
+    CorrectionCreate,
+    CorrectionDecision,
+    CorrectionRead,
+    LockCreate,
+    LockRead,
+    ScoreChangeRead,
+    ScoreHistoryRead,
+    ScoreSheetRead,
+    ScoresRecordedRead,
+    ScoresUpdate,
+    SheetRowRead,
+)
+from gradebook.service_layer import handlers
+from gradebook.service_layer.handlers import Caller, RecordScores, RequestCorrection, SetLock, Sheet
 
 router = directory_router()
+
+
+def service_of(request: Request) -> GradebookService:
+    service: GradebookService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[GradebookService, Depends(service_of)]
+Semester = Annotated[int, Path(ge=1, le=2, description="Học kì (1 hoặc 2)")]
+SHEET = "/classes/{class_id}/subjects/{subject_code}/semesters/{semester}"
+
+
+def _caller(service: GradebookService, user: CurrentUser) -> Caller:
+    return Caller(user=user, resolver=service.resolver)
+
+
+def _lock_read(lock: Lock) -> LockRead:
+    return LockRead(
+        id=lock.id,
+        school_id=lock.school_id,
+        scope=lock.scope,
+        class_id=lock.class_id,
+        subject_code=lock.subject_code,
+        semester=lock.semester,
+        column=lock.column,
+        locked_by=lock.locked_by,
+        locked_at=lock.locked_at,
+    )
+
+
+def _sheet_read(sheet: Sheet) -> ScoreSheetRead:
+    return ScoreSheetRead(
+        school_id=sheet.school_id,
+        class_id=sheet.class_id,
+        class_name=sheet.class_name,
+        school_year=sheet.school_year,
+        subject_code=sheet.subject.code,
+        subject_name=sheet.subject.name,
+        assessment=sheet.subject.assessment,
+        periods_per_year=sheet.subject.periods_per_year,
+        semester=sheet.semester,
+        columns=sheet.columns,
+        locked_columns={c: _lock_read(lk) for c, lk in sheet.locked_columns.items()},
+        students=[
+            SheetRowRead(
+                student_id=r.student_id,
+                full_name=r.full_name,
+                values={c: format_value(r.values.get(c)) for c in sheet.columns},
+                average=r.result.average,
+                rating=r.result.rating.value if r.result.rating is not None else None,
+            )
+            for r in sheet.rows
+        ],
+    )
+
+
+@router.put(f"{SHEET}/scores", tags=["scores"], summary="Nhập điểm (theo lô, tất cả hoặc không gì cả)")
+async def put_scores(
+    class_id: str, subject_code: str, semester: Semester, body: ScoresUpdate, user: CurrentUser, service: ServiceDep
+) -> ScoresRecordedRead:
+    """Record a batch of entries; any bad entry rejects the whole batch (422), a locked cell gives 409."""
+    caller = _caller(service, user)
+    changes = await handlers.record_scores(
+        RecordScores(
+            class_id=class_id,
+            subject_code=subject_code,
+            semester=semester,
+            entries=[Entry(student_id=e.student_id, column=e.column, value=e.value) for e in body.entries],
+        ),
+        service.uow(),
+        caller=caller,
+    )
+    sheet = await handlers.score_sheet(
+        service.uow(), caller=caller, class_id=class_id, subject_code=subject_code, semester=semester
+    )
+    return ScoresRecordedRead(
+        changes=[ScoreChangeRead(student_id=c.student_id, column=c.column, old=c.old, new=c.new) for c in changes],
+        sheet=_sheet_read(sheet),
+    )
+
+
+@router.get(f"{SHEET}/scores", tags=["scores"], summary="Sổ điểm của lớp, môn, học kì")
+async def get_scores(
+    class_id: str, subject_code: str, semester: Semester, user: CurrentUser, service: ServiceDep
+) -> ScoreSheetRead:
+    """The sheet in class-list order with each student's ĐTBmhk (or Đ/CĐ), null while incomplete."""
+    sheet = await handlers.score_sheet(
+        service.uow(), caller=_caller(service, user), class_id=class_id, subject_code=subject_code, semester=semester
+    )
+    return _sheet_read(sheet)
+
+
+@router.get(f"{SHEET}/history", tags=["scores"], summary="Lưu vết thay đổi điểm")
+async def get_score_history(
+    class_id: str, subject_code: str, semester: Semester, user: CurrentUser, service: ServiceDep
+) -> list[ScoreHistoryRead]:
+    """Every change of the sheet's cells (who, when, old and new value, entry or correction), oldest first."""
+    rows = await handlers.sheet_history(
+        service.uow(), caller=_caller(service, user), class_id=class_id, subject_code=subject_code, semester=semester
+    )
+    return [
+        ScoreHistoryRead(
+            student_id=r.student_id,
+            column=r.column,
+            old_value=r.old_value,
+            new_value=r.new_value,
+            source=r.source,
+            changed_by=r.changed_by,
+            changed_by_name=r.changed_by_name,
+            changed_at=r.changed_at,
+            approved_by=r.approved_by,
+            correction_id=r.correction_id,
+        )
+        for r in rows
+    ]
+
+
+@router.post("/locks", tags=["locks"], status_code=201, summary="Khóa sổ điểm")
+async def post_lock(body: LockCreate, user: CurrentUser, service: ServiceDep) -> LockRead:
+    """Lock a column, a class's subject, a class or the whole school; changes to covered cells are refused."""
+    lock = await handlers.set_lock(
+        SetLock(
+            scope=body.scope,
+            school_id=body.school_id,
+            class_id=body.class_id,
+            subject_code=body.subject_code,
+            semester=body.semester,
+            column=body.column,
+        ),
+        service.uow,
+        caller=_caller(service, user),
+    )
+    return _lock_read(lock)
+
+
+@router.delete("/locks/{lock_id}", tags=["locks"], summary="Mở khóa sổ điểm")
+async def delete_lock(lock_id: str, user: CurrentUser, service: ServiceDep) -> LockRead:
+    """Lift a lock; the lock stays on record with who lifted it and when."""
+    lock, at, by = await handlers.lift_lock(lock_id, service.uow, caller=_caller(service, user))
+    return _lock_read(lock).model_copy(update={"unlocked_at": at, "unlocked_by": by})
+
+
+def _correction_read(c: Correction) -> CorrectionRead:
+    return CorrectionRead(**asdict(c))
+
+
+@router.post("/corrections", tags=["corrections"], status_code=201, summary="Gửi yêu cầu sửa điểm sau khóa sổ")
+async def post_correction(body: CorrectionCreate, user: CurrentUser, service: ServiceDep) -> CorrectionRead:
+    """The subject teacher asks to change a locked cell; nothing changes until the principal approves."""
+    correction = await handlers.request_correction(
+        RequestCorrection(
+            class_id=body.class_id,
+            subject_code=body.subject_code,
+            semester=body.semester,
+            student_id=body.student_id,
+            column=body.column,
+            value=body.value,
+            reason=body.reason,
+            evidence=body.evidence,
+        ),
+        service.uow,
+        caller=_caller(service, user),
+    )
+    return _correction_read(correction)
+
+
+@router.get("/corrections", tags=["corrections"], summary="Danh sách yêu cầu sửa điểm của trường")
+async def get_corrections(
+    user: CurrentUser,
+    service: ServiceDep,
+    school_id: Annotated[str, Query(min_length=1)],
+    status: CorrectionStatus | None = None,
+) -> list[CorrectionRead]:
+    """A school's correction requests, oldest first; `status=pending` is the principal's queue."""
+    found = await handlers.list_corrections(
+        service.uow(), caller=_caller(service, user), school_id=school_id, status=status
+    )
+    return [_correction_read(c) for c in found]
+
+
+@router.post("/corrections/{correction_id}/approve", tags=["corrections"], summary="Phê duyệt sửa điểm")
+async def approve_correction(
+    correction_id: str, body: CorrectionDecision, user: CurrentUser, service: ServiceDep
+) -> CorrectionRead:
+    """Apply the requested change (even though the cell is locked), recording the approver in the history."""
+    decided = await handlers.decide_correction(
+        correction_id, service.uow, approve=True, note=body.note, caller=_caller(service, user)
+    )
+    return _correction_read(decided)
+
+
+@router.post("/corrections/{correction_id}/reject", tags=["corrections"], summary="Từ chối sửa điểm")
+async def reject_correction(
+    correction_id: str, body: CorrectionDecision, user: CurrentUser, service: ServiceDep
+) -> CorrectionRead:
+    """Refuse the request; the cell keeps its value and the request stays on record."""
+    decided = await handlers.decide_correction(
+        correction_id, service.uow, approve=False, note=body.note, caller=_caller(service, user)
+    )
+    return _correction_read(decided)

@@ -29,28 +29,44 @@ class AuditEntry:
 
 
 class AuditRepository:
+    """Entries are buffered and written in one statement when the unit of work commits (or before a query).
+
+    A bulk import records thousands of entries; one multi-row insert instead of one round trip each keeps the
+    trail complete without making the import wait on it.
+    """
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._pending: list[dict[str, Any]] = []
 
     async def record(self, entry: AuditEntry) -> None:
         """Append an entry; it commits (or not) with the change it describes."""
-        await self.session.execute(
-            sa.insert(orm.audit_log).values(
-                at=datetime.now(UTC),
-                actor=entry.actor,
-                action=entry.action,
-                outcome=entry.outcome,
-                target_type=entry.target_type,
-                target_id=entry.target_id,
-                school_id=entry.school_id,
-                org_unit_id=entry.org_unit_id,
-                ip=entry.ip,
-                user_agent=(entry.user_agent or "")[:512] or None,
-                old_value=entry.old_value,
-                new_value=entry.new_value,
-                details=entry.details or None,
-            )
+        self._pending.append(
+            {
+                "at": datetime.now(UTC),
+                "actor": entry.actor,
+                "action": entry.action,
+                "outcome": entry.outcome,
+                "target_type": entry.target_type,
+                "target_id": entry.target_id,
+                "school_id": entry.school_id,
+                "org_unit_id": entry.org_unit_id,
+                "ip": entry.ip,
+                "user_agent": (entry.user_agent or "")[:512] or None,
+                "old_value": entry.old_value,
+                "new_value": entry.new_value,
+                "details": entry.details or None,
+            }
         )
+
+    async def flush(self) -> None:
+        """Write the buffered entries in the current transaction."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            await self.session.execute(sa.insert(orm.audit_log), rows)
+
+    def discard(self) -> None:
+        self._pending = []
 
     async def query(
         self,
@@ -64,6 +80,7 @@ class AuditRepository:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Entries newest first; `school_ids` None means the whole province (caller checked the scope)."""
+        await self.flush()
         t = orm.audit_log
         query = sa.select(t).order_by(t.c.seq.desc()).limit(limit).offset(offset)
         if school_ids is not None:

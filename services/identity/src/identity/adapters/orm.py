@@ -84,4 +84,4 @@ audit_log = sa.Table(
 )
 
 # Tables defined beside their repositories, registered in the same metadata (alembic sees them all).
-from identity.adapters import orm_accounts, orm_people  # noqa: E402, F401
+from identity.adapters import orm_accounts, orm_lifecycle, orm_people  # noqa: E402, F401

@@ -72,7 +72,10 @@ STAFF_TITLE_NAMES: dict[StaffTitle, str] = {
 class EnrollmentStatus(StrEnum):
     ACTIVE = "active"
     MOVED = "moved"  # changed class within the school year
-    ENDED = "ended"  # left the school, or the year closed
+    ENDED = "ended"  # the school year closed (promoted or retained: a new enrolment follows)
+    GRADUATED = "graduated"  # completed the level's last grade
+    TRANSFERRED_OUT = "transferred_out"  # moved to another school of the province
+    DROPPED_OUT = "dropped_out"  # thôi học
 
 
 class Relation(StrEnum):

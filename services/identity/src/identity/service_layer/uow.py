@@ -28,3 +28,13 @@ class IdentityUnitOfWork(SqlUnitOfWork):
         self.structure = StructureRepository(self.session)
         self.people = PeopleRepository(self.session)
         self.grants = GrantRepository(self.session)
+
+    async def commit(self) -> None:
+        """The audit entries of this unit of work are written with it, in the same transaction."""
+        await self.audit.flush()
+        await super().commit()
+
+    async def rollback(self) -> None:
+        if hasattr(self, "audit"):
+            self.audit.discard()
+        await super().rollback()

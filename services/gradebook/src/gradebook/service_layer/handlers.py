@@ -1,0 +1,497 @@
+"""Use cases of score entry and locking: plain async functions over a command and a unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal
+
+from edu_shared.auth.permissions import Permission, ScopeResolver, authorize
+from edu_shared.auth.principal import CurrentUserClaims, ScopeType
+from edu_shared.contracts.gradebook import GradebookLocked, GradebookUnlocked, ScoreChange, ScoresRecorded
+from edu_shared.errors import Conflict, InvalidInput, NotFound
+from gradebook.adapters.scores_repo import ClassInfo, HistoryRow, SheetKey, SubjectInfo
+from gradebook.domain.corrections import Correction, CorrectionStatus, decide
+from gradebook.domain.locks import Cell, Lock, LockScope, check_lock_target, locked_error
+from gradebook.domain.sheet import (
+    CellValue,
+    Entry,
+    SemesterResult,
+    check_entries,
+    class_list_key,
+    columns,
+    format_value,
+    parse_stored,
+    semester_result,
+)
+from gradebook.service_layer.uow import GradebookUnitOfWork
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who acts, and how their grants are resolved against the org tree."""
+
+    user: CurrentUserClaims
+    resolver: ScopeResolver
+
+
+@dataclass(frozen=True)
+class RecordScores:
+    class_id: str
+    subject_code: str
+    semester: int
+    entries: Sequence[Entry]
+
+
+@dataclass(frozen=True)
+class SetLock:
+    scope: LockScope
+    school_id: str | None = None
+    class_id: str | None = None
+    subject_code: str | None = None
+    semester: int | None = None
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    student_id: str
+    full_name: str
+    values: dict[str, CellValue]
+    result: SemesterResult
+
+
+@dataclass(frozen=True)
+class Sheet:
+    school_id: str
+    class_id: str
+    class_name: str
+    school_year: str
+    subject: SubjectInfo
+    semester: int
+    columns: list[str]
+    rows: list[SheetRow]
+    locked_columns: dict[str, Lock] = field(default_factory=dict)
+
+
+def _class_subject_scope(class_id: str, subject_code: str) -> tuple[ScopeType, str]:
+    return (ScopeType.CLASS_SUBJECT, f"{class_id}:{subject_code}")
+
+
+async def _sheet_target(uow: GradebookUnitOfWork, *, class_id: str, subject_code: str) -> tuple[ClassInfo, SubjectInfo]:
+    klass = await uow.scores.class_info(class_id)
+    if klass is None:
+        raise NotFound(f"Không tìm thấy lớp {class_id}.", class_id=class_id)
+    subject = await uow.scores.subject(class_id=class_id, subject_code=subject_code)
+    if subject is None:
+        raise NotFound(
+            f"Lớp {klass.name} không học môn {subject_code} trong năm học {klass.year}.",
+            class_id=class_id,
+            subject_code=subject_code,
+        )
+    return klass, subject
+
+
+async def record_scores(cmd: RecordScores, uow: GradebookUnitOfWork, *, caller: Caller) -> list[ScoreChange]:
+    """Save a batch of entries all-or-nothing: every change is checked, lock-checked, audited and announced."""
+    await authorize(
+        caller.user,
+        Permission.SCORES_ENTER,
+        _class_subject_scope(cmd.class_id, cmd.subject_code),
+        resolver=caller.resolver,
+    )
+    async with uow:
+        klass, subject = await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
+        await uow.scores.serialize_school(klass.school_id)
+        roster = {s.id: s.full_name for s in await uow.scores.class_students(cmd.class_id)}
+        checked = check_entries(
+            cmd.entries,
+            kind=subject.assessment,
+            sheet_columns=columns(subject.periods_per_year),
+            students=roster,
+        )
+        key: SheetKey = (cmd.class_id, cmd.subject_code, cmd.semester)
+        current = await uow.scores.sheet_values(key)
+        changes = [
+            ScoreChange(
+                student_id=e.student_id,
+                column=e.column,
+                old=format_value(current.get((e.student_id, e.column))),
+                new=format_value(e.value),
+            )
+            for e in checked
+        ]
+        changes = [c for c in changes if c.old != c.new]
+        if not changes:
+            return []
+        locks = await uow.scores.active_locks(school_id=klass.school_id)
+        blocked: list[tuple[Lock, Cell, ScoreChange]] = []
+        for change in changes:
+            cell = Cell(klass.school_id, cmd.class_id, cmd.subject_code, cmd.semester, change.column)
+            lock = next((lk for lk in locks if lk.covers(cell)), None)
+            if lock is not None:
+                blocked.append((lock, cell, change))
+        if blocked:
+            lock, cell, change = blocked[0]
+            raise locked_error(
+                lock,
+                cell,
+                student_id=change.student_id,
+                student_name=roster[change.student_id],
+                cells=[{"student_id": c.student_id, "column": c.column, "lock_id": lk.id} for lk, _, c in blocked],
+            )
+        values = {(e.student_id, e.column): e.value for e in checked}
+        await _apply_changes(
+            uow,
+            klass=klass,
+            key=key,
+            changes=changes,
+            values=values,
+            by=caller.user.sub,
+            by_name=caller.user.username,
+            source="entry",
+        )
+        await uow.commit()
+        return changes
+
+
+async def _apply_changes(
+    uow: GradebookUnitOfWork,
+    *,
+    klass: ClassInfo,
+    key: SheetKey,
+    changes: Sequence[ScoreChange],
+    values: Mapping[tuple[str, str], CellValue | None],
+    by: str,
+    by_name: str,
+    source: Literal["entry", "correction"],
+    approved_by: str | None = None,
+    correction_id: str | None = None,
+) -> None:
+    """Write the new values, their history rows and the ScoresRecorded event, all in the caller's transaction."""
+    class_id, subject_code, semester = key
+    now = datetime.now(UTC)
+    history: list[dict[str, object]] = []
+    for change in changes:
+        await uow.scores.set_value(
+            key,
+            school_id=klass.school_id,
+            student_id=change.student_id,
+            column=change.column,
+            value=values[(change.student_id, change.column)],
+            by=by,
+            at=now,
+        )
+        history.append(
+            {
+                "school_id": klass.school_id,
+                "class_id": class_id,
+                "subject_code": subject_code,
+                "semester": semester,
+                "student_id": change.student_id,
+                "column": change.column,
+                "old_value": change.old,
+                "new_value": change.new,
+                "source": source,
+                "changed_by": by,
+                "changed_by_name": by_name,
+                "changed_at": now,
+                "approved_by": approved_by,
+                "correction_id": correction_id,
+            }
+        )
+    await uow.scores.append_history(history)
+    uow.emit(
+        ScoresRecorded(
+            school_id=klass.school_id,
+            class_id=class_id,
+            subject_code=subject_code,
+            school_year=klass.year,
+            semester=semester,
+            source=source,
+            recorded_by=by,
+            recorded_at=now,
+            changes=list(changes),
+        ),
+        partition_key=klass.school_id,
+        subject=f"{class_id}:{subject_code}",
+    )
+
+
+async def score_sheet(
+    uow: GradebookUnitOfWork, *, caller: Caller, class_id: str, subject_code: str, semester: int
+) -> Sheet:
+    """The sheet in class-list order, with each student's computed semester result (TT22)."""
+    await authorize(
+        caller.user, Permission.SCORES_READ, _class_subject_scope(class_id, subject_code), resolver=caller.resolver
+    )
+    async with uow:
+        klass, subject = await _sheet_target(uow, class_id=class_id, subject_code=subject_code)
+        students = sorted(
+            await uow.scores.class_students(class_id),
+            key=lambda s: class_list_key(family_name=s.family_name, middle_name=s.middle_name, given_name=s.given_name),
+        )
+        values = await uow.scores.sheet_values((class_id, subject_code, semester))
+        sheet_columns = columns(subject.periods_per_year)
+        rows: list[SheetRow] = []
+        for s in students:
+            row = {c: values[(s.id, c)] for c in sheet_columns if (s.id, c) in values}
+            rows.append(
+                SheetRow(
+                    student_id=s.id,
+                    full_name=s.full_name,
+                    values=row,
+                    result=semester_result(row, kind=subject.assessment, periods_per_year=subject.periods_per_year),
+                )
+            )
+        locks = await uow.scores.active_locks(school_id=klass.school_id)
+        locked: dict[str, Lock] = {}
+        for c in sheet_columns:
+            found = next(
+                (lk for lk in locks if lk.covers(Cell(klass.school_id, class_id, subject_code, semester, c))), None
+            )
+            if found is not None:
+                locked[c] = found
+        return Sheet(
+            school_id=klass.school_id,
+            class_id=class_id,
+            class_name=klass.name,
+            school_year=klass.year,
+            subject=subject,
+            semester=semester,
+            columns=sheet_columns,
+            rows=rows,
+            locked_columns=locked,
+        )
+
+
+async def sheet_history(
+    uow: GradebookUnitOfWork, *, caller: Caller, class_id: str, subject_code: str, semester: int
+) -> list[HistoryRow]:
+    """Every change of the sheet's cells, oldest first (lưu vết)."""
+    await authorize(
+        caller.user, Permission.SCORES_READ, _class_subject_scope(class_id, subject_code), resolver=caller.resolver
+    )
+    async with uow:
+        await _sheet_target(uow, class_id=class_id, subject_code=subject_code)
+        return await uow.scores.history((class_id, subject_code, semester))
+
+
+async def _lock_school(cmd: SetLock, uow: GradebookUnitOfWork) -> str:
+    """The school a lock belongs to, from its class when it names one."""
+    async with uow:
+        if cmd.class_id is None:
+            if cmd.school_id is None:
+                raise InvalidInput("Khóa toàn trường cần chỉ rõ trường (school_id).", missing=["school_id"])
+            return cmd.school_id
+        klass = await uow.scores.class_info(cmd.class_id)
+        if klass is None:
+            raise NotFound(f"Không tìm thấy lớp {cmd.class_id}.", class_id=cmd.class_id)
+        if cmd.school_id is not None and cmd.school_id != klass.school_id:
+            raise Conflict(
+                f"Lớp {klass.name} không thuộc trường {cmd.school_id}.", class_id=cmd.class_id, school_id=cmd.school_id
+            )
+        if cmd.subject_code is not None:
+            await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
+        return klass.school_id
+
+
+async def set_lock(cmd: SetLock, uow_factory: Callable[[], GradebookUnitOfWork], *, caller: Caller) -> Lock:
+    """Lock part of a school's gradebook (GRADEBOOK_LOCK over the school); the lock is kept as audit."""
+    check_lock_target(
+        scope=cmd.scope,
+        class_id=cmd.class_id,
+        subject_code=cmd.subject_code,
+        semester=cmd.semester,
+        column=cmd.column,
+    )
+    school_id = await _lock_school(cmd, uow_factory())
+    # Checked between transactions: the resolver reads the directory in its own session (one SQLite writer).
+    await authorize(caller.user, Permission.GRADEBOOK_LOCK, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
+    lock = Lock(
+        id=str(uuid.uuid4()),
+        school_id=school_id,
+        scope=cmd.scope,
+        class_id=cmd.class_id if cmd.scope != "school" else None,
+        subject_code=cmd.subject_code if cmd.scope in ("class_subject", "column") else None,
+        semester=cmd.semester,
+        column=cmd.column if cmd.scope == "column" else None,
+        locked_by=caller.user.username,
+        locked_at=datetime.now(UTC),
+    )
+    async with uow_factory() as uow:
+        await uow.scores.serialize_school(school_id)
+        await uow.scores.add_lock(lock)
+        uow.emit(
+            GradebookLocked(
+                lock_id=lock.id,
+                school_id=lock.school_id,
+                scope=lock.scope,
+                class_id=lock.class_id,
+                subject_code=lock.subject_code,
+                semester=lock.semester,
+                column=lock.column,
+                locked_by=lock.locked_by,
+                locked_at=lock.locked_at,
+            ),
+            partition_key=lock.school_id,
+        )
+        await uow.commit()
+    return lock
+
+
+async def lift_lock(
+    lock_id: str, uow_factory: Callable[[], GradebookUnitOfWork], *, caller: Caller
+) -> tuple[Lock, datetime, str]:
+    """Unlock (mở khóa): the lock row stays, stamped with who lifted it and when."""
+    async with uow_factory() as uow:
+        found = await uow.scores.lock(lock_id)
+    if found is None:
+        raise NotFound(f"Không tìm thấy khóa {lock_id}.", lock_id=lock_id)
+    lock = found[0]
+    await authorize(
+        caller.user, Permission.GRADEBOOK_LOCK, (ScopeType.SCHOOL, lock.school_id), resolver=caller.resolver
+    )
+    async with uow_factory() as uow:
+        current = await uow.scores.lock(lock_id)
+        if current is None or current[1] is not None:
+            raise Conflict(f"Khóa {lock_id} đã được mở trước đó.", lock_id=lock_id)
+        now = datetime.now(UTC)
+        by = caller.user.username
+        await uow.scores.lift_lock(lock_id, by=by, at=now)
+        uow.emit(
+            GradebookUnlocked(lock_id=lock_id, school_id=lock.school_id, unlocked_by=by, unlocked_at=now),
+            partition_key=lock.school_id,
+        )
+        await uow.commit()
+    return lock, now, by
+
+
+@dataclass(frozen=True)
+class RequestCorrection:
+    class_id: str
+    subject_code: str
+    semester: int
+    student_id: str
+    column: str
+    value: Decimal | str | int | None
+    reason: str
+    evidence: str | None = None
+
+
+async def request_correction(
+    cmd: RequestCorrection, uow_factory: Callable[[], GradebookUnitOfWork], *, caller: Caller
+) -> Correction:
+    """A teacher asks to change a locked cell (old value, new value, reason, evidence); the principal decides."""
+    await authorize(
+        caller.user,
+        Permission.SCORES_ENTER,
+        _class_subject_scope(cmd.class_id, cmd.subject_code),
+        resolver=caller.resolver,
+    )
+    async with uow_factory() as uow:
+        klass, subject = await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
+        roster = {s.id: s.full_name for s in await uow.scores.class_students(cmd.class_id)}
+        (checked,) = check_entries(
+            [Entry(student_id=cmd.student_id, column=cmd.column, value=cmd.value)],
+            kind=subject.assessment,
+            sheet_columns=columns(subject.periods_per_year),
+            students=roster,
+        )
+        current = await uow.scores.sheet_values((cmd.class_id, cmd.subject_code, cmd.semester))
+        old = format_value(current.get((cmd.student_id, cmd.column)))
+        new = format_value(checked.value)
+        if old == new:
+            raise InvalidInput(
+                f"Cột {cmd.column} của học sinh {roster[cmd.student_id]} đã là {old or 'trống'}: không có gì để sửa.",
+                student_id=cmd.student_id,
+                column=cmd.column,
+            )
+        cell = Cell(klass.school_id, cmd.class_id, cmd.subject_code, cmd.semester, cmd.column)
+        if not any(lk.covers(cell) for lk in await uow.scores.active_locks(school_id=klass.school_id)):
+            raise Conflict(
+                f"Cột {cmd.column} chưa khóa: giáo viên nhập hoặc sửa điểm trực tiếp, không cần yêu cầu sửa điểm.",
+                column=cmd.column,
+            )
+        correction = Correction(
+            id=str(uuid.uuid4()),
+            school_id=klass.school_id,
+            class_id=cmd.class_id,
+            subject_code=cmd.subject_code,
+            semester=cmd.semester,
+            student_id=cmd.student_id,
+            column=cmd.column,
+            old_value=old,
+            new_value=new,
+            reason=cmd.reason,
+            evidence=cmd.evidence,
+            status="pending",
+            requested_by=caller.user.sub,
+            requested_by_name=caller.user.username,
+            requested_at=datetime.now(UTC),
+        )
+        await uow.scores.add_correction(correction)
+        await uow.commit()
+        return correction
+
+
+async def decide_correction(
+    correction_id: str,
+    uow_factory: Callable[[], GradebookUnitOfWork],
+    *,
+    approve: bool,
+    note: str | None,
+    caller: Caller,
+) -> Correction:
+    """The principal approves (the change is applied, lock or not, with the approver recorded) or rejects."""
+    async with uow_factory() as uow:
+        found = await uow.scores.correction(correction_id)
+    if found is None:
+        raise NotFound(f"Không tìm thấy yêu cầu sửa điểm {correction_id}.", correction_id=correction_id)
+    await authorize(
+        caller.user, Permission.CORRECTION_APPROVE, (ScopeType.SCHOOL, found.school_id), resolver=caller.resolver
+    )
+    async with uow_factory() as uow:
+        await uow.scores.serialize_school(found.school_id)
+        correction = await uow.scores.correction(correction_id)
+        assert correction is not None  # never deleted
+        klass, subject = await _sheet_target(uow, class_id=correction.class_id, subject_code=correction.subject_code)
+        key: SheetKey = (correction.class_id, correction.subject_code, correction.semester)
+        current = format_value((await uow.scores.sheet_values(key)).get((correction.student_id, correction.column)))
+        decided = decide(
+            correction, approve=approve, by=caller.user.username, at=datetime.now(UTC), note=note, current=current
+        )
+        await uow.scores.save_decision(decided)
+        if approve:
+            change = ScoreChange(
+                student_id=correction.student_id,
+                column=correction.column,
+                old=correction.old_value,
+                new=correction.new_value,
+            )
+            await _apply_changes(
+                uow,
+                klass=klass,
+                key=key,
+                changes=[change],
+                values={(change.student_id, change.column): parse_stored(correction.new_value, subject.assessment)},
+                by=correction.requested_by,
+                by_name=correction.requested_by_name,
+                source="correction",
+                approved_by=caller.user.username,
+                correction_id=correction.id,
+            )
+        await uow.commit()
+        return decided
+
+
+async def list_corrections(
+    uow: GradebookUnitOfWork, *, caller: Caller, school_id: str, status: CorrectionStatus | None
+) -> list[Correction]:
+    """A school's correction requests, oldest first (for the principal's approval queue)."""
+    await authorize(caller.user, Permission.CORRECTION_APPROVE, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
+    async with uow:
+        return await uow.scores.corrections(school_id=school_id, status=status)
