@@ -43,16 +43,16 @@ from identity.domain.org import School
 from identity.domain.people import Guardian, Staff, Student
 from identity.domain.structure import ClassSubject, SchoolClass, SchoolYear, new_class
 from identity.service_layer.people import (
-    _apply_enrollments,
-    _commit,
-    _max_student_age,
-    _new_id,
-    _plan_enrollments,
-    _school,
-    _staff_record,
+    apply_enrollments,
+    commit_or_conflict,
+    existing_school,
+    max_student_age,
+    new_id,
+    plan_enrollments,
+    staff_record,
     student_snapshot,
 )
-from identity.service_layer.structure import _catalogue_subject, _resolve_subjects
+from identity.service_layer.structure import catalogue_subject, resolve_subjects
 from identity.service_layer.uow import IdentityUnitOfWork
 
 
@@ -96,9 +96,9 @@ async def import_file(cmd: ImportFile, uow: IdentityUnitOfWork) -> ImportReport:
     """Check a file and, unless a dry run, import it: all or nothing, or only the valid rows when asked."""
     table = read_table(cmd.data, filename=cmd.filename)
     async with uow:
-        school = await _school(uow, cmd.school_id)
+        school = await existing_school(uow, cmd.school_id)
         if cmd.kind == ImportKind.STUDENTS:
-            students = check_student_rows(table, today=_today(), max_age=_max_student_age(school))
+            students = check_student_rows(table, today=_today(), max_age=max_student_age(school))
             classes = await _check_students_against_records(uow, school, students)
             report = _report(cmd, students)
             if report.imported:
@@ -149,7 +149,7 @@ async def import_file(cmd: ImportFile, uow: IdentityUnitOfWork) -> ImportReport:
                 imported=0,
                 errors=[asdict(e) for e in report.errors],
             )
-        await _commit(uow, what=f"Nhập tệp {cmd.filename}")
+        await commit_or_conflict(uow, what=f"Nhập tệp {cmd.filename}")
         return report
 
 
@@ -223,7 +223,7 @@ async def _write_students(
     *,
     actor: str,
 ) -> None:
-    students = [Student(id=_new_id(), school_id=school.id, profile=r.profile) for r in rows]
+    students = [Student(id=new_id(), school_id=school.id, profile=r.profile) for r in rows]
     await uow.people.add_students(students, actor=actor)
     for s in students:
         await uow.audit.record(
@@ -246,8 +246,8 @@ async def _write_students(
         if r.class_name is not None:
             by_class.setdefault(classes[fold_for_search(r.class_name)].id, []).append(s.id)
     for class_id, ids in by_class.items():
-        plan = await _plan_enrollments(uow, class_id, ids, starts_on=None, move=False, known=students)
-        await _apply_enrollments(uow, plan, actor=actor)
+        plan = await plan_enrollments(uow, class_id, ids, starts_on=None, move=False, known=students)
+        await apply_enrollments(uow, plan, actor=actor)
     await _write_guardians(uow, school, [(s, r.guardian) for s, r in zip(students, rows, strict=True)], actor=actor)
 
 
@@ -262,7 +262,7 @@ async def _write_guardians(
             continue
         guardian = guardians.get(g.identity)
         if guardian is None:
-            guardian = Guardian(id=_new_id(), school_id=school.id, name=g.name, phone=g.phone, email=g.email)
+            guardian = Guardian(id=new_id(), school_id=school.id, name=g.name, phone=g.phone, email=g.email)
             guardians[g.identity] = guardian
         rows.append((student.id, guardian.id, g))
     await uow.people.add_guardians(list(guardians.values()), actor=actor)
@@ -304,7 +304,7 @@ async def _write_guardians(
 async def _write_staff(uow: IdentityUnitOfWork, school: School, rows: list[StaffRow], *, actor: str) -> None:
     members = [
         Staff(
-            id=_new_id(),
+            id=new_id(),
             school_id=school.id,
             name=r.name,
             title=r.title,
@@ -325,7 +325,7 @@ async def _write_staff(uow: IdentityUnitOfWork, school: School, rows: list[Staff
                 target_type="staff",
                 target_id=m.id,
                 school_id=school.id,
-                new_value=_staff_record(m),
+                new_value=staff_record(m),
             )
         )
         uow.emit(
@@ -375,7 +375,7 @@ async def _check_classes_against_records(
             )
             continue
         cls = new_class(
-            id=_new_id(),
+            id=new_id(),
             school_id=school.id,
             school_year_id=year.id,
             grade=r.grade,
@@ -383,7 +383,7 @@ async def _check_classes_against_records(
             school_levels=school.levels,
         )
         try:
-            subjects = await _resolve_subjects(uow, cls, None, field_name="subjects")
+            subjects = await resolve_subjects(uow, cls, None, field_name="subjects")
         except InvalidInput as exc:
             checked.errors.append(RowError(r.row, header("grade").header, str(r.grade), exc.detail))
             continue
@@ -429,7 +429,7 @@ async def _write_classes(uow: IdentityUnitOfWork, school: School, opened: list[_
                 class_id=cls.id,
                 school_id=school.id,
                 school_year_id=year.id,
-                subjects=[_catalogue_subject(s) for s in subjects],
+                subjects=[catalogue_subject(s) for s in subjects],
             ),
             partition_key=school.id,
             subject=f"classes/{cls.id}",

@@ -53,7 +53,7 @@ from identity.domain.people import EnrollmentStatus, Student, StudentStatus
 from identity.domain.structure import SchoolClass, SchoolYear, new_class
 from identity.domain.subjects import curriculum_level
 from identity.service_layer.people import student_snapshot
-from identity.service_layer.structure import _catalogue_subject, _resolve_subjects
+from identity.service_layer.structure import catalogue_subject, resolve_subjects
 from identity.service_layer.uow import IdentityUnitOfWork
 
 GRADEBOOK_ACTOR = "system:gradebook"
@@ -183,7 +183,7 @@ async def execute_rollover(cmd: ExecuteRollover, uow: IdentityUnitOfWork) -> Rol
                 name=move.target_name,
                 school_levels=school.levels,
             )
-            subjects = await _resolve_subjects(uow, cls, None, field_name="subjects")
+            subjects = await resolve_subjects(uow, cls, None, field_name="subjects")
             await uow.structure.add_class(cls, actor=cmd.actor)
             await uow.structure.add_class_subjects({cls.id: subjects})
             opened[cls.name.lower()] = cls.id
@@ -222,7 +222,7 @@ async def execute_rollover(cmd: ExecuteRollover, uow: IdentityUnitOfWork) -> Rol
                     class_id=cls.id,
                     school_id=school.id,
                     school_year_id=to_year.id,
-                    subjects=[_catalogue_subject(s) for s in subjects],
+                    subjects=[catalogue_subject(s) for s in subjects],
                 ),
                 partition_key=school.id,
                 subject=f"classes/{cls.id}",

@@ -59,7 +59,7 @@ from identity.domain.structure import SchoolYear
 from identity.service_layer.uow import IdentityUnitOfWork
 
 
-def _new_id() -> str:
+def new_id() -> str:
     return str(uuid.uuid4())
 
 
@@ -67,14 +67,14 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-async def _school(uow: IdentityUnitOfWork, school_id: str) -> School:
+async def existing_school(uow: IdentityUnitOfWork, school_id: str) -> School:
     school = await uow.org.get_school(school_id)
     if school is None:
         raise NotFound(f"Không có trường với mã định danh {school_id}.", field="school_id", value=school_id)
     return school
 
 
-def _max_student_age(school: School) -> int | None:
+def max_student_age(school: School) -> int | None:
     # Continuing-education centres teach adults too.
     return None if SchoolLevel.CONTINUING in school.levels else STUDENT_MAX_AGE
 
@@ -86,7 +86,7 @@ async def _student(uow: IdentityUnitOfWork, student_id: str) -> Student:
     return student
 
 
-async def _commit(uow: IdentityUnitOfWork, *, what: str) -> None:
+async def commit_or_conflict(uow: IdentityUnitOfWork, *, what: str) -> None:
     try:
         await uow.commit()
     except IntegrityError as exc:
@@ -111,7 +111,7 @@ def student_snapshot(student: Student) -> StudentSnapshot:
     )
 
 
-def _staff_record(s: Staff) -> dict[str, Any]:
+def staff_record(s: Staff) -> dict[str, Any]:
     return {
         "family_name": s.name.family,
         "middle_name": s.name.middle,
@@ -189,11 +189,11 @@ def _checked_staff(member: Staff) -> Staff:
 async def register_staff(cmd: RegisterStaff, uow: IdentityUnitOfWork) -> list[Staff]:
     """Add staff members to a school's records (hồ sơ cán bộ); all or none."""
     async with uow:
-        school = await _school(uow, cmd.school_id)
+        school = await existing_school(uow, cmd.school_id)
         members = [
             _checked_staff(
                 Staff(
-                    id=m.staff_id or _new_id(),
+                    id=m.staff_id or new_id(),
                     school_id=school.id,
                     name=m.name,
                     title=m.title,
@@ -215,7 +215,7 @@ async def register_staff(cmd: RegisterStaff, uow: IdentityUnitOfWork) -> list[St
                     target_type="staff",
                     target_id=m.id,
                     school_id=school.id,
-                    new_value=_staff_record(m),
+                    new_value=staff_record(m),
                 )
             )
             uow.emit(
@@ -233,7 +233,7 @@ async def register_staff(cmd: RegisterStaff, uow: IdentityUnitOfWork) -> list[St
                 partition_key=school.id,
                 subject=f"staff/{m.id}",
             )
-        await _commit(uow, what="Hồ sơ cán bộ")
+        await commit_or_conflict(uow, what="Hồ sơ cán bộ")
         return members
 
 
@@ -258,7 +258,7 @@ async def update_staff(cmd: UpdateStaff, uow: IdentityUnitOfWork) -> Staff:
                 raise InvalidInput("Trường này không được để trống.", field=required, value=None)
         fields = {k: v for k, v in cmd.changes.items() if k in _STAFF_FIELDS}
         new = _checked_staff(replace(old, name=_merge_name(old.name, cmd.changes), **fields))
-        before, after = changed_fields(_staff_record(old), _staff_record(new))
+        before, after = changed_fields(staff_record(old), staff_record(new))
         if not after:
             return old
         await uow.people.update_staff(new)
@@ -291,7 +291,7 @@ async def update_staff(cmd: UpdateStaff, uow: IdentityUnitOfWork) -> Staff:
                 partition_key=new.school_id,
                 subject=f"staff/{new.id}",
             )
-        await _commit(uow, what="Hồ sơ cán bộ")
+        await commit_or_conflict(uow, what="Hồ sơ cán bộ")
         return new
 
 
@@ -385,13 +385,13 @@ async def _check_identifiers_free(
 async def register_students(cmd: RegisterStudents, uow: IdentityUnitOfWork) -> list[Student]:
     """Add students to a school's records, optionally enrolling each in a class; all or none."""
     async with uow:
-        school = await _school(uow, cmd.school_id)
+        school = await existing_school(uow, cmd.school_id)
         today = _today()
         students = [
             Student(
-                id=s.student_id or _new_id(),
+                id=s.student_id or new_id(),
                 school_id=school.id,
-                profile=s.profile.checked(on=today, max_age=_max_student_age(school)),
+                profile=s.profile.checked(on=today, max_age=max_student_age(school)),
             )
             for s in cmd.students
         ]
@@ -401,7 +401,7 @@ async def register_students(cmd: RegisterStudents, uow: IdentityUnitOfWork) -> l
             if given.class_id is not None:
                 wanted.setdefault(given.class_id, []).append(s.id)
         plans = [
-            await _plan_enrollments(uow, class_id, ids, starts_on=cmd.starts_on, move=False, known=students)
+            await plan_enrollments(uow, class_id, ids, starts_on=cmd.starts_on, move=False, known=students)
             for class_id, ids in wanted.items()
         ]
         await uow.people.add_students(students, actor=cmd.actor)
@@ -422,8 +422,8 @@ async def register_students(cmd: RegisterStudents, uow: IdentityUnitOfWork) -> l
                 subject=f"students/{s.id}",
             )
         for plan in plans:
-            await _apply_enrollments(uow, plan, actor=cmd.actor)
-        await _commit(uow, what="Hồ sơ học sinh")
+            await apply_enrollments(uow, plan, actor=cmd.actor)
+        await commit_or_conflict(uow, what="Hồ sơ học sinh")
         return students
 
 
@@ -441,13 +441,13 @@ async def update_student(cmd: UpdateStudent, uow: IdentityUnitOfWork) -> Student
     """Correct a student's record (lý lịch); the audit trail keeps the old and new values of each field."""
     async with uow:
         old = await _student(uow, cmd.student_id)
-        school = await _school(uow, old.school_id)
+        school = await existing_school(uow, old.school_id)
         for required in ("date_of_birth", "sex"):
             if required in cmd.changes and cmd.changes[required] is None:
                 raise InvalidInput("Trường này không được để trống.", field=required, value=None)
         fields = {k: v for k, v in cmd.changes.items() if k in _PROFILE_FIELDS}
         profile = replace(old.profile, name=_merge_name(old.profile.name, cmd.changes), **fields)
-        new = replace(old, profile=profile.checked(on=_today(), max_age=_max_student_age(school)))
+        new = replace(old, profile=profile.checked(on=_today(), max_age=max_student_age(school)))
         before, after = changed_fields(old.profile.as_record(), new.profile.as_record())
         if not after:
             return old
@@ -473,7 +473,7 @@ async def update_student(cmd: UpdateStudent, uow: IdentityUnitOfWork) -> Student
                 partition_key=new.school_id,
                 subject=f"students/{new.id}",
             )
-        await _commit(uow, what="Hồ sơ học sinh")
+        await commit_or_conflict(uow, what="Hồ sơ học sinh")
         return new
 
 
@@ -490,7 +490,7 @@ class _EnrollmentPlan:
     ends: list[tuple[Enrollment, date, EnrollmentStatus]]
 
 
-async def _plan_enrollments(
+async def plan_enrollments(
     uow: IdentityUnitOfWork,
     class_id: str,
     student_ids: list[str],
@@ -563,12 +563,12 @@ async def _plan_enrollments(
                 # Moving up to the new year closes last year's class on its last day.
                 plan.ends.append((now, min(earlier.ends_on, start - timedelta(days=1)), EnrollmentStatus.ENDED))
         plan.new.append(
-            NewEnrollment(id=_new_id(), student_id=student_id, class_id=cls.id, school_year_id=year.id, starts_on=start)
+            NewEnrollment(id=new_id(), student_id=student_id, class_id=cls.id, school_year_id=year.id, starts_on=start)
         )
     return plan
 
 
-async def _apply_enrollments(uow: IdentityUnitOfWork, plan: _EnrollmentPlan, *, actor: str) -> None:
+async def apply_enrollments(uow: IdentityUnitOfWork, plan: _EnrollmentPlan, *, actor: str) -> None:
     await uow.people.end_enrollments([(e.id, ends_on, status) for e, ends_on, status in plan.ends])
     await uow.people.add_enrollments(plan.new, actor=actor)
     previous = {e.student_id: (e, status) for e, _, status in plan.ends}
@@ -612,11 +612,11 @@ class EnrollStudents:
 async def enroll_students(cmd: EnrollStudents, uow: IdentityUnitOfWork) -> list[NewEnrollment]:
     """Put students in a class from a date (a change of class within the year needs `move_from_current_class`)."""
     async with uow:
-        plan = await _plan_enrollments(
+        plan = await plan_enrollments(
             uow, cmd.class_id, list(cmd.student_ids), starts_on=cmd.starts_on, move=cmd.move_from_current_class
         )
-        await _apply_enrollments(uow, plan, actor=cmd.actor)
-        await _commit(uow, what="Xếp lớp")
+        await apply_enrollments(uow, plan, actor=cmd.actor)
+        await commit_or_conflict(uow, what="Xếp lớp")
         return plan.new
 
 
@@ -674,7 +674,7 @@ async def link_guardians(cmd: LinkGuardians, uow: IdentityUnitOfWork) -> list[tu
                 if g.name is None:
                     raise InvalidInput("Cần họ tên phụ huynh (hoặc guardian_id).", field="full_name", value=None)
                 guardian = Guardian(
-                    id=g.new_guardian_id or _new_id(),
+                    id=g.new_guardian_id or new_id(),
                     school_id=student.school_id,
                     name=g.name,
                     phone=check_phone(g.phone) if g.phone else None,
@@ -723,7 +723,7 @@ async def link_guardians(cmd: LinkGuardians, uow: IdentityUnitOfWork) -> list[tu
                 partition_key=school_id,
                 subject=f"students/{student_id}",
             )
-        await _commit(uow, what="Phụ huynh")
+        await commit_or_conflict(uow, what="Phụ huynh")
         return out
 
 
@@ -788,7 +788,7 @@ async def record_consents(cmd: RecordConsents, uow: IdentityUnitOfWork) -> list[
                         "Sự đồng ý này đã được ghi nhận và còn hiệu lực.", field="purpose", value=c.purpose.value
                     )
             consent = Consent(
-                id=_new_id(),
+                id=new_id(),
                 student_id=c.student_id,
                 purpose=c.purpose,
                 given_by=c.given_by,
@@ -840,7 +840,7 @@ async def record_consents(cmd: RecordConsents, uow: IdentityUnitOfWork) -> list[
                 partition_key=student.school_id,
                 subject=f"students/{consent.student_id}",
             )
-        await _commit(uow, what="Sự đồng ý")
+        await commit_or_conflict(uow, what="Sự đồng ý")
         return [c for c, _ in created]
 
 
@@ -895,5 +895,5 @@ async def revoke_consent(cmd: RevokeConsent, uow: IdentityUnitOfWork) -> Consent
             partition_key=student.school_id,
             subject=f"students/{student.id}",
         )
-        await _commit(uow, what="Rút lại sự đồng ý")
+        await commit_or_conflict(uow, what="Rút lại sự đồng ý")
         return revoked

@@ -6,11 +6,8 @@ refused command writes nothing; each change is audited and announced on `edu.ide
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-
-from sqlalchemy.exc import IntegrityError
 
 from edu_shared.contracts.identity import SchoolLevel
 from edu_shared.contracts.identity_people import (
@@ -28,7 +25,6 @@ from edu_shared.contracts.identity_people import (
 )
 from edu_shared.errors import Conflict, InvalidInput, NotFound
 from identity.adapters.audit import AuditEntry
-from identity.domain.org import School
 from identity.domain.people import StaffStatus
 from identity.domain.structure import (
     AssignmentExists,
@@ -46,11 +42,8 @@ from identity.domain.structure import (
     new_class,
 )
 from identity.domain.subjects import Assessment, curriculum_level, default_catalogue
+from identity.service_layer.people import commit_or_conflict, existing_school, new_id
 from identity.service_layer.uow import IdentityUnitOfWork
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def _today() -> date:
@@ -61,7 +54,7 @@ def _semester_dates(s: Semester) -> SemesterDates:
     return SemesterDates(number=s.number, starts_on=s.starts_on, ends_on=s.ends_on)
 
 
-def _catalogue_subject(s: ClassSubject | Subject) -> CatalogueSubject:
+def catalogue_subject(s: ClassSubject | Subject) -> CatalogueSubject:
     return CatalogueSubject(
         code=s.code,
         name=s.name,
@@ -69,13 +62,6 @@ def _catalogue_subject(s: ClassSubject | Subject) -> CatalogueSubject:
         assessment=s.assessment.value,
         elective=s.elective,
     )
-
-
-async def _school(uow: IdentityUnitOfWork, school_id: str) -> School:
-    school = await uow.org.get_school(school_id)
-    if school is None:
-        raise NotFound(f"Không có trường với mã định danh {school_id}.", field="school_id", value=school_id)
-    return school
 
 
 async def _year_by_code(uow: IdentityUnitOfWork, code: str, *, field_name: str = "school_year") -> SchoolYear:
@@ -90,17 +76,6 @@ async def _class(uow: IdentityUnitOfWork, class_id: str) -> SchoolClass:
     if cls is None:
         raise NotFound(f"Không có lớp với mã định danh {class_id}.", field="class_id", value=class_id)
     return cls
-
-
-async def _commit(uow: IdentityUnitOfWork, *, what: str) -> None:
-    """Commit; a unique constraint lost to a concurrent request becomes a conflict, not a 500."""
-    try:
-        await uow.commit()
-    except IntegrityError as exc:
-        await uow.rollback()
-        raise Conflict(
-            f"{what}: dữ liệu vừa bị thay đổi đồng thời, trùng với bản ghi đã có. Vui lòng thử lại."
-        ) from exc
 
 
 # School years
@@ -120,7 +95,7 @@ async def open_school_year(cmd: OpenSchoolYear, uow: IdentityUnitOfWork) -> Scho
     """Open a province-wide school year, with its semesters if known."""
     async with uow:
         year = SchoolYear(
-            id=cmd.school_year_id or _new_id(),
+            id=cmd.school_year_id or new_id(),
             code=cmd.code,
             starts_on=cmd.starts_on,
             ends_on=cmd.ends_on,
@@ -154,7 +129,7 @@ async def open_school_year(cmd: OpenSchoolYear, uow: IdentityUnitOfWork) -> Scho
             partition_key=PROVINCE_KEY,
             subject=f"school_years/{year.id}",
         )
-        await _commit(uow, what=f"Năm học {year.code}")
+        await commit_or_conflict(uow, what=f"Năm học {year.code}")
         return year
 
 
@@ -200,7 +175,7 @@ async def schedule_semester(cmd: ScheduleSemester, uow: IdentityUnitOfWork) -> S
             partition_key=PROVINCE_KEY,
             subject=f"school_years/{year.id}",
         )
-        await _commit(uow, what=f"Học kỳ {semester.number} năm học {year.code}")
+        await commit_or_conflict(uow, what=f"Học kỳ {semester.number} năm học {year.code}")
         return replace(year, semesters=tuple(sorted((*year.semesters, semester), key=lambda s: s.number)))
 
 
@@ -214,7 +189,7 @@ async def seed_default_catalogue(uow: IdentityUnitOfWork, *, actor: str) -> int:
             return 0
         entries = [
             Subject(
-                id=_new_id(),
+                id=new_id(),
                 code=e.code,
                 name=e.name,
                 level=e.level,
@@ -234,12 +209,12 @@ async def seed_default_catalogue(uow: IdentityUnitOfWork, *, actor: str) -> int:
         for s in entries:
             uow.emit(
                 SubjectCatalogued(
-                    subject_id=s.id, school_year_id=None, level=s.level, grade=s.grade, subject=_catalogue_subject(s)
+                    subject_id=s.id, school_year_id=None, level=s.level, grade=s.grade, subject=catalogue_subject(s)
                 ),
                 partition_key=PROVINCE_KEY,
                 subject=f"subjects/{s.id}",
             )
-        await _commit(uow, what="Danh mục môn học")
+        await commit_or_conflict(uow, what="Danh mục môn học")
         return len(entries)
 
 
@@ -262,7 +237,7 @@ async def add_subject(cmd: AddSubject, uow: IdentityUnitOfWork) -> Subject:
         if not 1 <= cmd.grade <= 12:
             raise InvalidInput("Khối lớp phải từ 1 đến 12.", field="grade", value=cmd.grade)
         subject = Subject(
-            id=_new_id(),
+            id=new_id(),
             code=cmd.code,
             name=" ".join(cmd.name.split()),
             level=curriculum_level(cmd.grade),
@@ -289,7 +264,7 @@ async def add_subject(cmd: AddSubject, uow: IdentityUnitOfWork) -> Subject:
                 action="subject.add",
                 target_type="subject",
                 target_id=subject.id,
-                new_value=_catalogue_subject(subject).model_dump(mode="json")
+                new_value=catalogue_subject(subject).model_dump(mode="json")
                 | {"grade": subject.grade, "school_year": cmd.school_year},
             )
         )
@@ -299,12 +274,12 @@ async def add_subject(cmd: AddSubject, uow: IdentityUnitOfWork) -> Subject:
                 school_year_id=subject.school_year_id,
                 level=subject.level,
                 grade=subject.grade,
-                subject=_catalogue_subject(subject),
+                subject=catalogue_subject(subject),
             ),
             partition_key=PROVINCE_KEY,
             subject=f"subjects/{subject.id}",
         )
-        await _commit(uow, what=f"Môn {subject.code}")
+        await commit_or_conflict(uow, what=f"Môn {subject.code}")
         return subject
 
 
@@ -335,7 +310,7 @@ async def correct_subject(cmd: CorrectSubject, uow: IdentityUnitOfWork) -> Subje
         )
         if new == old:
             return old
-        before, after = _catalogue_subject(old).model_dump(mode="json"), _catalogue_subject(new).model_dump(mode="json")
+        before, after = catalogue_subject(old).model_dump(mode="json"), catalogue_subject(new).model_dump(mode="json")
         await uow.structure.update_subject(new)
         await uow.audit.record(
             AuditEntry(
@@ -353,12 +328,12 @@ async def correct_subject(cmd: CorrectSubject, uow: IdentityUnitOfWork) -> Subje
                 school_year_id=new.school_year_id,
                 level=new.level,
                 grade=new.grade,
-                subject=_catalogue_subject(new),
+                subject=catalogue_subject(new),
             ),
             partition_key=PROVINCE_KEY,
             subject=f"subjects/{new.id}",
         )
-        await _commit(uow, what=f"Môn {new.code}")
+        await commit_or_conflict(uow, what=f"Môn {new.code}")
         return new
 
 
@@ -390,7 +365,7 @@ class OpenClasses:
     actor: str
 
 
-async def _resolve_subjects(
+async def resolve_subjects(
     uow: IdentityUnitOfWork, cls: SchoolClass, choices: tuple[SubjectChoice, ...] | None, *, field_name: str
 ) -> list[ClassSubject]:
     catalogue = {
@@ -433,13 +408,13 @@ async def _resolve_subjects(
 async def open_classes(cmd: OpenClasses, uow: IdentityUnitOfWork) -> list[tuple[SchoolClass, list[ClassSubject]]]:
     """Open classes of a school for a year, each with its subjects; all or none."""
     async with uow:
-        school = await _school(uow, cmd.school_id)
+        school = await existing_school(uow, cmd.school_id)
         year = await _year_by_code(uow, cmd.school_year)
         opened: list[tuple[SchoolClass, list[ClassSubject]]] = []
         names: set[str] = set()
         for spec in cmd.classes:
             cls = new_class(
-                id=spec.class_id or _new_id(),
+                id=spec.class_id or new_id(),
                 school_id=school.id,
                 school_year_id=year.id,
                 grade=spec.grade,
@@ -451,7 +426,7 @@ async def open_classes(cmd: OpenClasses, uow: IdentityUnitOfWork) -> list[tuple[
             ):
                 raise Conflict(f"Trường đã có lớp {cls.name} trong năm học {year.code}.", field="name", value=spec.name)
             names.add(cls.name.lower())
-            opened.append((cls, await _resolve_subjects(uow, cls, spec.subjects, field_name="subjects")))
+            opened.append((cls, await resolve_subjects(uow, cls, spec.subjects, field_name="subjects")))
         for cls, _ in opened:
             await uow.structure.add_class(cls, actor=cmd.actor)
         await uow.structure.add_class_subjects({cls.id: subjects for cls, subjects in opened})
@@ -489,12 +464,12 @@ async def open_classes(cmd: OpenClasses, uow: IdentityUnitOfWork) -> list[tuple[
                     class_id=cls.id,
                     school_id=school.id,
                     school_year_id=year.id,
-                    subjects=[_catalogue_subject(s) for s in subjects],
+                    subjects=[catalogue_subject(s) for s in subjects],
                 ),
                 partition_key=school.id,
                 subject=f"classes/{cls.id}",
             )
-        await _commit(uow, what="Mở lớp")
+        await commit_or_conflict(uow, what="Mở lớp")
         return opened
 
 
@@ -510,7 +485,7 @@ async def set_class_subjects(cmd: SetClassSubjects, uow: IdentityUnitOfWork) -> 
     async with uow:
         cls = await _class(uow, cmd.class_id)
         old = await uow.structure.class_subjects(cls.id)
-        new = await _resolve_subjects(uow, cls, cmd.subjects, field_name="subjects")
+        new = await resolve_subjects(uow, cls, cmd.subjects, field_name="subjects")
         dropped = {s.code for s in old} - {s.code for s in new}
         for assignment in await uow.structure.teaching_assignments(class_id=cls.id):
             if assignment.subject_code in dropped:
@@ -539,12 +514,12 @@ async def set_class_subjects(cmd: SetClassSubjects, uow: IdentityUnitOfWork) -> 
                 class_id=cls.id,
                 school_id=cls.school_id,
                 school_year_id=cls.school_year_id,
-                subjects=[_catalogue_subject(s) for s in new],
+                subjects=[catalogue_subject(s) for s in new],
             ),
             partition_key=cls.school_id,
             subject=f"classes/{cls.id}",
         )
-        await _commit(uow, what=f"Môn học của lớp {cls.name}")
+        await commit_or_conflict(uow, what=f"Môn học của lớp {cls.name}")
         return new
 
 
@@ -591,7 +566,7 @@ async def assign_teaching(cmd: AssignTeaching, uow: IdentityUnitOfWork) -> list[
                 )
             await _active_staff(uow, spec.staff_id, school_id=cls.school_id)
             assignment = TeachingAssignment(
-                id=_new_id(),
+                id=new_id(),
                 school_id=cls.school_id,
                 class_id=cls.id,
                 subject_code=spec.subject_code,
@@ -635,7 +610,7 @@ async def assign_teaching(cmd: AssignTeaching, uow: IdentityUnitOfWork) -> list[
                 partition_key=a.school_id,
                 subject=f"classes/{a.class_id}",
             )
-        await _commit(uow, what="Phân công giảng dạy")
+        await commit_or_conflict(uow, what="Phân công giảng dạy")
         return created
 
 
@@ -679,7 +654,7 @@ async def end_teaching(cmd: EndTeaching, uow: IdentityUnitOfWork) -> TeachingAss
             partition_key=a.school_id,
             subject=f"classes/{a.class_id}",
         )
-        await _commit(uow, what="Kết thúc phân công")
+        await commit_or_conflict(uow, what="Kết thúc phân công")
         return a
 
 
@@ -719,7 +694,7 @@ async def assign_homeroom(cmd: AssignHomeroom, uow: IdentityUnitOfWork) -> Homer
                 )
             await uow.structure.end_homeroom(current.id, ends_on=starts_on - timedelta(days=1))
         assignment = HomeroomAssignment(
-            id=_new_id(),
+            id=new_id(),
             school_id=cls.school_id,
             class_id=cls.id,
             staff_id=cmd.staff_id,
@@ -751,7 +726,7 @@ async def assign_homeroom(cmd: AssignHomeroom, uow: IdentityUnitOfWork) -> Homer
             partition_key=cls.school_id,
             subject=f"classes/{cls.id}",
         )
-        await _commit(uow, what=f"Chủ nhiệm lớp {cls.name}")
+        await commit_or_conflict(uow, what=f"Chủ nhiệm lớp {cls.name}")
         return assignment
 
 
