@@ -71,6 +71,7 @@ class ServiceRuntime:
         self.verifier = TokenVerifier(jwks or http_jwks(settings.jwks_url or DEFAULT_JWKS_URL))
         self.subscriptions: list[Subscription] = []
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.periodic: list[tuple[str, float, Callable[[], Awaitable[None]]]] = []
         self._consumers: list[Any] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.started = False
@@ -81,6 +82,20 @@ class ServiceRuntime:
         self.subscriptions.append(
             Subscription(group=f"{self.name}.{group}", topics=topics, handler=handler, retry=retry)
         )
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], *, name: str) -> None:
+        """Run `job` every `seconds` while the service runs (first run one period after start)."""
+        self.periodic.append((name, seconds, job))
+
+    async def _repeat(self, name: str, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed run is logged and tried again next period
+                log.exception("periodic job failed", extra={"service": self.name, "job": name})
 
     def on_commit(self) -> Callable[[], None]:
         return self.relay.notify
@@ -100,6 +115,8 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(consumer.run(), name=f"{sub.group}-consumer"))
         for hook in self.startup_hooks:
             await hook()
+        for name, seconds, job in self.periodic:
+            self._tasks.append(asyncio.create_task(self._repeat(name, seconds, job), name=f"{self.name}-{name}"))
         self.started = True
         log.info("service started", extra={"service": self.name, "database": self.engine.url.render_as_string()})
 

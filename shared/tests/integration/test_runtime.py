@@ -51,3 +51,26 @@ async def test_runtime_gives_up_after_its_deadline(tmp_path: Path) -> None:
         await runtime._connect_bus()
     assert 2 <= bus.attempts <= 3
     await runtime.engine.dispose()
+
+
+async def test_periodic_jobs_run_while_the_service_runs_and_survive_a_failure(tmp_path: Path) -> None:
+    import asyncio
+
+    bus = SlowBus(tmp_path / "bus.db", failures=0)
+    runtime = _runtime(tmp_path, bus, timeout=5)
+    runs: list[int] = []
+
+    async def job() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise RuntimeError("first run fails")
+
+    runtime.every(0.05, job, name="probe")
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(runtime.messaging.outbox.metadata.create_all)
+    await runtime.start()
+    await asyncio.sleep(0.4)
+    health = await runtime.health()
+    await runtime.stop()
+    assert len(runs) >= 3, "the job stopped after its failing run"
+    assert health["stopped_tasks"] == []

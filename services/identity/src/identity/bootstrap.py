@@ -112,6 +112,8 @@ def build(settings: IdentitySettings | None = None, *, bus: EventBus | None = No
         handler=idempotent_handler(group=f"{NAME}.promotions", uow=service.uow, apply=apply_promotion_decided),
     )
     runtime.startup_hooks.append(service.load_keys)
+    # Rotation is due every `key_rotation_days`; checking hourly keeps a long-running identity on schedule.
+    runtime.every(3600, service.load_keys, name="key-rotation")
     return service
 
 
