@@ -193,3 +193,42 @@ def test_principal_must_enrol_a_second_factor_and_a_wrong_password_is_refused(pl
     )
     assert wrong.status_code == 401
     assert wrong.headers["content-type"].startswith("application/problem+json")
+
+
+def test_teacher_enters_scores_and_the_sheet_averages_them(platform: str) -> None:
+    """Identity's demo roster reached the gradebook over the bus; a teacher fills a row and gets ĐTBmhk."""
+    import jwt
+
+    login = httpx.post(
+        f"{platform}/api/identity/auth/login", json={"username": "anvn.thcshoalac", "password": "Demo@2026-edu"}
+    ).json()
+    token = login["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    class_id = next(
+        g["scope_id"] for g in claims["grants"] if g["role"] == "subject_teacher" and g["scope_id"].endswith(":toan")
+    ).split(":")[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{platform}/api/gradebook/classes/{class_id}/subjects/toan/semesters/1/scores"
+    sheet: dict[str, object] = {}
+
+    def roster_arrived() -> bool:
+        nonlocal sheet
+        response = httpx.get(url, headers=headers)
+        sheet = response.json()
+        return response.status_code == 200 and len(sheet["students"]) == 30  # type: ignore[arg-type]
+
+    _eventually(roster_arrived)
+    assert sheet["columns"] == ["TX1", "TX2", "TX3", "TX4", "GK", "CK"]
+    student = sheet["students"][0]["student_id"]  # type: ignore[index]
+    entries = [
+        {"student_id": student, "column": c, "value": v}
+        for c, v in [("TX1", "8"), ("TX2", "7,5"), ("TX3", 9), ("TX4", "6"), ("GK", "7"), ("CK", "8.25")]
+    ]
+    saved = httpx.put(url, headers=headers, json={"entries": entries})
+    assert saved.status_code == 200, saved.text
+    row = next(r for r in saved.json()["sheet"]["students"] if r["student_id"] == student)
+    # (8 + 7.5 + 9 + 6 + 2·7 + 3·8.3) / 9 = 69.4 / 9 = 7.71… → 7.7 (CK 8.25 is stored as 8.3)
+    assert row["values"]["CK"] == "8.3" and row["average"] == "7.7"
+    bad = httpx.put(url, headers=headers, json={"entries": [{"student_id": student, "column": "TX1", "value": "11"}]})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
