@@ -9,16 +9,22 @@ import pytest
 from edu_shared.contracts.identity import SchoolLevel
 from edu_shared.errors import InvalidInput
 from identity.domain.imports import (
+    SCHOOL_SHEET,
     STAFF_SHEET,
     STUDENT_SHEET,
+    TEACHING_SHEET,
     Table,
     check_class_rows,
+    check_school_rows,
     check_staff_rows,
     check_student_rows,
+    check_teaching_rows,
     match_headers,
     parse_date,
+    parse_levels,
 )
 from identity.domain.names import check_national_id
+from identity.domain.org import check_code
 from identity.domain.people import Relation, Sex, StaffTitle, check_phone
 
 TODAY = date(2026, 11, 23)
@@ -180,3 +186,67 @@ def test_class_rows_follow_the_rules_of_opening_a_class() -> None:
     assert [(r.row, r.grade, r.name) for r in checked.rows] == [(2, 6, "6a1")]
     assert [(e.row, e.column) for e in checked.errors] == [(3, "Khối"), (4, "Tên lớp")]
     assert "dòng 2" in checked.errors[1].message
+
+
+@pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        ("THCS", (SchoolLevel.LOWER_SECONDARY,)),
+        ("Tiểu học, THCS", (SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY)),
+        ("mầm non; trung học phổ thông", (SchoolLevel.PRESCHOOL, SchoolLevel.UPPER_SECONDARY)),
+        ("gdtx", (SchoolLevel.CONTINUING,)),
+    ],
+)
+def test_school_levels_are_read_from_their_vietnamese_labels(text: str, levels: tuple[SchoolLevel, ...]) -> None:
+    assert parse_levels(text) == levels
+
+
+@pytest.mark.parametrize(("text", "reason"), [("Đại học", "không hợp lệ"), ("THCS, thcs", "bị lặp lại")])
+def test_unknown_or_repeated_school_levels_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(InvalidInput, match=reason):
+        parse_levels(text)
+
+
+def test_school_rows_follow_the_rules_of_registering_a_school() -> None:
+    headers = tuple(c.header for c in SCHOOL_SHEET.columns)
+    rows = (
+        (2, ("thcshoalac", "Trường THCS Hòa Lạc", "THCS", "")),
+        (3, ("THCS Hòa Lạc", "Trường THCS Hòa Lạc 2", "THCS", "xa-hoa-lac")),
+        (4, ("thcshoalac", "Trường THCS khác", "THCS", "")),
+        (5, ("thhoalac", "", "Tiểu học", "Xã Hòa Lạc")),
+    )
+    checked = check_school_rows(Table(headers=headers, rows=rows))
+    assert [(r.row, r.moet_code, r.org_unit_code) for r in checked.rows] == [(2, "thcshoalac", None)]
+    assert [(e.row, e.column) for e in checked.errors] == [
+        (3, "Mã trường"),
+        (4, "Mã trường"),
+        (5, "Tên trường"),
+        (5, "Đơn vị quản lý (mã)"),
+    ]
+    with pytest.raises(InvalidInput) as api:
+        check_code("THCS Hòa Lạc", field_name="moet_code")
+    assert checked.errors[0].message == api.value.detail
+    assert "dòng 2" in checked.errors[1].message
+
+
+def test_teaching_rows_need_a_subject_or_the_homeroom_mark() -> None:
+    headers = tuple(c.header for c in TEACHING_SHEET.columns)
+    rows = (
+        (2, ("6A1", "Toán", "Nguyễn Văn An", "x", "", "")),
+        (3, ("6A1", "", "Trần Thị Hoa", "Có", "", "2025-2026")),
+        (4, ("6A1", "", "Lê Văn Nam", "", "", "")),
+        (5, ("6A1", "Ngữ văn", "Lê Văn Nam", "chắc chắn", "3", "")),
+        (6, ("", "Toán", "", "", "HK2", "")),
+    )
+    checked = check_teaching_rows(Table(headers=headers, rows=rows))
+    assert [(r.row, r.subject, r.homeroom, r.school_year) for r in checked.rows] == [
+        (2, "Toán", True, None),
+        (3, None, True, "2025-2026"),
+    ]
+    assert [(e.row, e.column) for e in checked.errors] == [
+        (4, "Môn"),
+        (5, "Chủ nhiệm"),
+        (5, "Học kỳ"),
+        (6, "Lớp"),
+        (6, "Giáo viên"),
+    ]

@@ -17,7 +17,7 @@ from identity.adapters.spreadsheets import (
     write_template,
     write_xlsx,
 )
-from identity.domain.imports import MAX_ROWS, STUDENT_SHEET
+from identity.domain.imports import MAX_ROWS, SCHOOL_SHEET, STUDENT_SHEET, TEACHING_SHEET, SheetSpec
 
 
 def test_xlsx_rows_keep_their_spreadsheet_numbers_and_skip_blank_lines() -> None:
@@ -75,3 +75,16 @@ def test_template_has_the_headers_drop_down_lists_and_notes_with_an_example() ->
     # Read back, the empty template is a header and no data.
     table = read_table(write_template(STUDENT_SHEET), filename="mau.xlsx")
     assert table.rows == ()
+
+
+@pytest.mark.parametrize("spec", [SCHOOL_SHEET, TEACHING_SHEET], ids=lambda s: s.kind.value)
+def test_the_school_and_teaching_templates_read_back_with_their_example(spec: SheetSpec) -> None:
+    book = load_workbook(io.BytesIO(write_template(spec)))
+    data = book.worksheets[0]
+    for i, column in enumerate(spec.columns, start=1):
+        data.cell(row=2, column=i, value=column.example)  # where a user types: the first row under the headers
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table(out.getvalue(), filename="mau.xlsx")
+    assert table.headers == tuple(c.header for c in spec.columns)
+    assert table.rows == ((2, tuple(c.example for c in spec.columns)),)

@@ -1,4 +1,6 @@
-"""Bulk import of a school's people from a spreadsheet: the columns of each sheet kind and the row rules.
+"""Bulk import from a spreadsheet: a unit's schools, a school's people, classes and teaching assignments.
+
+The columns of each sheet kind and the row rules.
 
 Pure: a table of text cells in, validated rows and a list of row errors out. Every field goes through the same
 validators as the HTTP API (names, national id, dates of birth, phone, email), so a row error reads exactly like
@@ -24,6 +26,7 @@ from identity.domain.names import (
     national_id_birth_mismatch,
     split_full_name,
 )
+from identity.domain.org import check_code
 from identity.domain.people import (
     STAFF_TITLE_NAMES,
     STUDENT_MIN_AGE,
@@ -55,6 +58,17 @@ class ImportKind(StrEnum):
     STUDENTS = "students"
     STAFF = "staff"
     CLASSES = "classes"
+    TEACHING_ASSIGNMENTS = "teaching_assignments"
+    SCHOOLS = "schools"  # imported under an org unit, not a school
+
+
+class SchoolImportKind(StrEnum):
+    """The kinds a school imports into itself (the path parameter of the school's import endpoints)."""
+
+    STUDENTS = "students"
+    STAFF = "staff"
+    CLASSES = "classes"
+    TEACHING_ASSIGNMENTS = "teaching_assignments"
 
 
 class ImportMode(StrEnum):
@@ -168,7 +182,90 @@ CLASS_SHEET = SheetSpec(
     ),
 )
 
-SHEETS: dict[ImportKind, SheetSpec] = {s.kind: s for s in (STUDENT_SHEET, STAFF_SHEET, CLASS_SHEET)}
+LEVEL_NAMES: dict[SchoolLevel, str] = {
+    SchoolLevel.PRESCHOOL: "Mầm non",
+    SchoolLevel.PRIMARY: "Tiểu học",
+    SchoolLevel.LOWER_SECONDARY: "THCS",
+    SchoolLevel.UPPER_SECONDARY: "THPT",
+    SchoolLevel.CONTINUING: "GDTX",
+}
+# Longer words people write for a level, folded.
+_LEVEL_WORDS: dict[str, SchoolLevel] = {
+    "truong mam non": SchoolLevel.PRESCHOOL,
+    "mau giao": SchoolLevel.PRESCHOOL,
+    "trung hoc co so": SchoolLevel.LOWER_SECONDARY,
+    "trung hoc pho thong": SchoolLevel.UPPER_SECONDARY,
+    "giao duc thuong xuyen": SchoolLevel.CONTINUING,
+}
+
+SCHOOL_SHEET = SheetSpec(
+    kind=ImportKind.SCHOOLS,
+    title="Trường",
+    columns=(
+        ColumnSpec(
+            "moet_code",
+            "Mã trường",
+            True,
+            "thcshoalac",
+            "Mã trường trên hệ thống: chữ thường không dấu, chữ số, '_' hoặc '-', dài 2–64 ký tự; không trùng.",
+        ),
+        ColumnSpec("name", "Tên trường", True, "Trường THCS Hòa Lạc"),
+        ColumnSpec(
+            "levels",
+            "Cấp học",
+            True,
+            "THCS",
+            "Một hoặc nhiều cấp, cách nhau bằng dấu phẩy: " + ", ".join(LEVEL_NAMES.values()) + ".",
+        ),
+        ColumnSpec(
+            "org_unit_code",
+            "Đơn vị quản lý (mã)",
+            False,
+            "xa-hoa-lac",
+            "Mã đơn vị quản lý trực tiếp, thuộc đơn vị đang nhập; để trống là chính đơn vị đang nhập.",
+        ),
+    ),
+)
+
+HOMEROOM_YES = "x"
+
+TEACHING_SHEET = SheetSpec(
+    kind=ImportKind.TEACHING_ASSIGNMENTS,
+    title="Phân công",
+    columns=(
+        ColumnSpec("class_name", "Lớp", True, "6A1", "Tên lớp của trường."),
+        ColumnSpec(
+            "subject",
+            "Môn",
+            False,
+            "Toán",
+            "Mã môn (ví dụ toan) hoặc tên môn như trong danh mục; để trống nếu dòng chỉ phân công chủ nhiệm.",
+        ),
+        ColumnSpec(
+            "teacher",
+            "Giáo viên",
+            True,
+            "Nguyễn Văn An",
+            "Họ tên, email hoặc số điện thoại của cán bộ; nếu trường có hai người trùng họ tên, ghi email.",
+        ),
+        ColumnSpec(
+            "homeroom",
+            "Chủ nhiệm",
+            False,
+            HOMEROOM_YES,
+            "Ghi 'x' (hoặc 'có') nếu giáo viên này chủ nhiệm lớp.",
+            choices=(HOMEROOM_YES,),
+        ),
+        ColumnSpec("semester", "Học kỳ", False, "", "1 hoặc 2; để trống là cả năm.", choices=("1", "2")),
+        ColumnSpec(
+            "school_year", "Năm học", False, "2025-2026", "Để trống là năm học mới nhất mà trường có lớp tên đó."
+        ),
+    ),
+)
+
+SHEETS: dict[ImportKind, SheetSpec] = {
+    s.kind: s for s in (STUDENT_SHEET, STAFF_SHEET, CLASS_SHEET, TEACHING_SHEET, SCHOOL_SHEET)
+}
 
 
 @dataclass(frozen=True)
@@ -524,6 +621,127 @@ def check_class_rows(table: Table, *, school_levels: tuple[SchoolLevel, ...]) ->
         if r.errors or year is None or grade is None or name is None:
             continue
         out.rows.append(ClassRow(row=number, school_year=year, grade=grade, name=name))
+    return out
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    row: int
+    moet_code: str
+    name: str
+    levels: tuple[SchoolLevel, ...]
+    org_unit_code: str | None  # None: the unit the file is imported under
+
+
+def parse_levels(text: str) -> tuple[SchoolLevel, ...]:
+    """'THCS', 'Tiểu học, THCS', 'thcs; thpt' → levels in the order written; unknown or repeated refused."""
+    levels: list[SchoolLevel] = []
+    for part in re.split(r"[,;+]", text):
+        folded = " ".join(fold_for_search(part).split())
+        if not folded:
+            continue
+        level = _LEVEL_WORDS.get(folded) or next(
+            (lv for lv, name in LEVEL_NAMES.items() if folded in {fold_for_search(name), lv.value}), None
+        )
+        if level is None:
+            raise InvalidInput(
+                f"Cấp học '{part.strip()}' không hợp lệ; ghi một hoặc nhiều trong: "
+                + ", ".join(LEVEL_NAMES.values())
+                + ", cách nhau bằng dấu phẩy.",
+                field="levels",
+                value=text,
+            )
+        if level in levels:
+            raise InvalidInput("Cấp học bị lặp lại.", field="levels", value=text)
+        levels.append(level)
+    if not levels:
+        raise InvalidInput("Trường phải có ít nhất một cấp học.", field="levels", value=text)
+    return tuple(levels)
+
+
+def check_school_rows(table: Table) -> Checked[SchoolRow]:
+    """Validate a school sheet with the rules of registering one school, and find a code used twice in the file."""
+    index, header_errors = match_headers(SCHOOL_SHEET, table.headers)
+    out: Checked[SchoolRow] = Checked(total_rows=len(table.rows), errors=header_errors)
+    if header_errors:
+        return out
+    seen: dict[str, int] = {}
+    for number, cells in table.rows:
+        r = _Row(SCHOOL_SHEET, index, number, cells)
+        code = r.check("moet_code", lambda v: check_code(v, field_name="moet_code"))
+        name = r.check("name", _text("name", 255))
+        levels = r.check("levels", parse_levels)
+        unit = r.check("org_unit_code", lambda v: check_code(v, field_name="org_unit_code"))
+        if code is not None:
+            if code in seen:
+                r.fail("moet_code", code, f"Mã trường '{code}' trùng với dòng {seen[code]} trong tệp.")
+            else:
+                seen[code] = number
+        out.errors.extend(r.errors)
+        if r.errors or code is None or name is None or levels is None:
+            continue
+        out.rows.append(SchoolRow(row=number, moet_code=code, name=name, levels=levels, org_unit_code=unit))
+    return out
+
+
+@dataclass(frozen=True)
+class TeachingRow:
+    row: int
+    class_name: str
+    subject: str | None  # a code or a name, resolved against the class's subjects
+    teacher: str  # a full name, an email or a phone, resolved against the school's staff
+    homeroom: bool
+    semester: int | None
+    school_year: str | None
+
+
+def parse_homeroom(text: str) -> bool:
+    folded = fold_for_search(text)
+    if folded in {"x", "co", "yes", "1", "chu nhiem", "gvcn"}:
+        return True
+    if folded in {"khong", "no", "0", "-"}:
+        return False
+    raise InvalidInput("Cột chủ nhiệm ghi 'x' (hoặc 'có'), hoặc để trống.", field="homeroom", value=text)
+
+
+def parse_semester(text: str) -> int:
+    compact = fold_for_search(text).removeprefix("hoc ky").removeprefix("hk").strip()
+    if compact not in {"1", "2"}:
+        raise InvalidInput("Học kỳ ghi 1 hoặc 2; để trống là cả năm.", field="semester", value=text)
+    return int(compact)
+
+
+def check_teaching_rows(table: Table) -> Checked[TeachingRow]:
+    """Validate the cells of a teaching-assignment sheet; classes, subjects and staff are looked up by the caller."""
+    index, header_errors = match_headers(TEACHING_SHEET, table.headers)
+    out: Checked[TeachingRow] = Checked(total_rows=len(table.rows), errors=header_errors)
+    if header_errors:
+        return out
+    for number, cells in table.rows:
+        r = _Row(TEACHING_SHEET, index, number, cells)
+        class_name = r.check("class_name", _text("class_name", 32))
+        subject = r.check("subject", _text("subject", 255))
+        teacher = r.check("teacher", _text("teacher", 255))
+        homeroom_cell = r.check("homeroom", parse_homeroom)
+        homeroom = bool(homeroom_cell)
+        semester = r.check("semester", parse_semester)
+        year = r.check("school_year", _text("school_year", 16))
+        if subject is None and (homeroom_cell is False or r.raw("homeroom") is None):
+            r.fail("subject", None, "Ghi môn dạy, hoặc đánh dấu 'x' ở cột chủ nhiệm.")
+        out.errors.extend(r.errors)
+        if r.errors or class_name is None or teacher is None:
+            continue
+        out.rows.append(
+            TeachingRow(
+                row=number,
+                class_name=class_name,
+                subject=subject,
+                teacher=teacher,
+                homeroom=homeroom,
+                semester=semester,
+                school_year=year,
+            )
+        )
     return out
 
 

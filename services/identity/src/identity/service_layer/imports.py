@@ -1,4 +1,6 @@
-"""Use cases of bulk import: check a spreadsheet of students or staff (dry run), or import it in one transaction.
+"""Use cases of bulk import: check a spreadsheet (dry run), or import it in one transaction.
+
+A school imports its students, staff, classes and teaching assignments; an org unit imports its schools.
 
 The whole file is validated before anything is written: every bad row is reported (row, column, value, reason).
 By default one bad row refuses the whole file; with `valid_rows_only`, asked for explicitly, the good rows are
@@ -10,38 +12,54 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from edu_shared.contracts.identity import SchoolRegistered
 from edu_shared.contracts.identity_people import (
     ClassOpened,
     ClassSubjectsSet,
     GuardianLinked,
+    HomeroomAssigned,
     StaffRegistered,
     StudentRegistered,
+    TeachingAssigned,
 )
-from edu_shared.errors import InvalidInput
+from edu_shared.errors import InvalidInput, NotFound
 from identity.adapters.audit import AuditEntry
 from identity.adapters.spreadsheets import read_table
 from identity.domain.imports import (
     CLASS_SHEET,
+    SCHOOL_SHEET,
     STAFF_SHEET,
     STUDENT_SHEET,
+    TEACHING_SHEET,
     Checked,
     ClassRow,
     GuardianRow,
     ImportKind,
     ImportMode,
     RowError,
+    SchoolRow,
     StaffRow,
     StudentRow,
+    TeachingRow,
     check_class_rows,
+    check_school_rows,
     check_staff_rows,
     check_student_rows,
+    check_teaching_rows,
 )
 from identity.domain.names import fold_for_search
-from identity.domain.org import School
-from identity.domain.people import Guardian, Staff, Student
-from identity.domain.structure import ClassSubject, SchoolClass, SchoolYear, new_class
+from identity.domain.org import OrgUnit, School
+from identity.domain.people import Guardian, Staff, StaffStatus, Student, check_email, check_phone
+from identity.domain.structure import (
+    ClassSubject,
+    HomeroomAssignment,
+    SchoolClass,
+    SchoolYear,
+    TeachingAssignment,
+    new_class,
+)
 from identity.service_layer.people import (
     apply_enrollments,
     commit_or_conflict,
@@ -60,6 +78,18 @@ from identity.service_layer.uow import IdentityUnitOfWork
 class ImportFile:
     school_id: str
     kind: ImportKind
+    data: bytes
+    filename: str
+    actor: str
+    mode: ImportMode = ImportMode.ALL_OR_NOTHING
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class ImportSchoolsFile:
+    """A file of schools imported under an org unit (the department or a commune imports its own schools)."""
+
+    org_unit_id: str
     data: bytes
     filename: str
     actor: str
@@ -109,55 +139,102 @@ async def import_file(cmd: ImportFile, uow: IdentityUnitOfWork) -> ImportReport:
             report = _report(cmd, class_rows)
             if report.imported:
                 await _write_classes(uow, school, [opened[r.row] for r in class_rows.rows], actor=cmd.actor)
-        else:
+        elif cmd.kind == ImportKind.TEACHING_ASSIGNMENTS:
+            teaching = check_teaching_rows(table)
+            planned = await _check_teaching_against_records(uow, school, teaching)
+            report = _report(cmd, teaching)
+            if report.imported:
+                await _write_teaching(uow, [planned[r.row] for r in teaching.rows], actor=cmd.actor)
+        elif cmd.kind == ImportKind.STAFF:
             staff = check_staff_rows(table, today=_today())
             await _check_staff_against_records(uow, school, staff)
             report = _report(cmd, staff)
             if report.imported:
                 await _write_staff(uow, school, staff.rows, actor=cmd.actor)
-        if cmd.dry_run:
-            return report
-        await uow.audit.record(
-            AuditEntry(
-                actor=cmd.actor,
-                action=f"import.{cmd.kind.value}",
-                outcome="success" if report.imported or not report.errors else "failure",
-                target_type="school",
-                target_id=school.id,
-                school_id=school.id,
-                details={
-                    "file_name": cmd.filename,
-                    "sha256": hashlib.sha256(cmd.data).hexdigest(),
-                    "mode": cmd.mode.value,
-                    "total_rows": report.total_rows,
-                    "valid_rows": report.valid_rows,
-                    "imported": report.imported,
-                    "error_rows": len({e.row for e in report.errors}),
-                },
+        else:
+            raise InvalidInput(
+                f"Trường không nhập được loại dữ liệu '{cmd.kind.value}'.", field="kind", value=cmd.kind.value
             )
-        )
-        if report.errors and cmd.mode == ImportMode.ALL_OR_NOTHING:
-            # The refusal is audited on its own; nothing of the file is written.
-            await uow.commit()
-            raise ImportRejected(
-                f"Tệp {cmd.filename} có {len({e.row for e in report.errors})} dòng không hợp lệ; "
-                "chưa nhập dòng nào. Sửa các lỗi rồi gửi lại, hoặc chọn chỉ nhập các dòng hợp lệ.",
-                field="file",
-                value=cmd.filename,
-                total_rows=report.total_rows,
-                valid_rows=report.valid_rows,
-                imported=0,
-                errors=[asdict(e) for e in report.errors],
+        return await _conclude(uow, cmd, report, target_type="school", target_id=school.id, school_id=school.id)
+
+
+async def import_schools(cmd: ImportSchoolsFile, uow: IdentityUnitOfWork) -> ImportReport:
+    """Check a file of schools and, unless a dry run, register them under the unit or its sub-units."""
+    table = read_table(cmd.data, filename=cmd.filename)
+    async with uow:
+        unit = await uow.org.get_unit(cmd.org_unit_id)
+        if unit is None:
+            raise NotFound(
+                f"Không có đơn vị quản lý với mã định danh {cmd.org_unit_id}.",
+                field="org_unit_id",
+                value=cmd.org_unit_id,
             )
-        await commit_or_conflict(uow, what=f"Nhập tệp {cmd.filename}")
+        checked = check_school_rows(table)
+        units = await _check_schools_against_records(uow, unit, checked)
+        report = _report(cmd, checked)
+        if report.imported:
+            await _write_schools(uow, checked.rows, units, actor=cmd.actor)
+        return await _conclude(uow, cmd, report, target_type="org_unit", target_id=unit.id, org_unit_id=unit.id)
+
+
+async def _conclude(
+    uow: IdentityUnitOfWork,
+    cmd: ImportFile | ImportSchoolsFile,
+    report: ImportReport,
+    *,
+    target_type: str,
+    target_id: str,
+    school_id: str | None = None,
+    org_unit_id: str | None = None,
+) -> ImportReport:
+    """Audit the import and commit it, or refuse it whole (the refusal alone committed) when all or nothing."""
+    if cmd.dry_run:
         return report
+    await uow.audit.record(
+        AuditEntry(
+            actor=cmd.actor,
+            action=f"import.{report.kind.value}",
+            outcome="success" if report.imported or not report.errors else "failure",
+            target_type=target_type,
+            target_id=target_id,
+            school_id=school_id,
+            org_unit_id=org_unit_id,
+            details={
+                "file_name": cmd.filename,
+                "sha256": hashlib.sha256(cmd.data).hexdigest(),
+                "mode": cmd.mode.value,
+                "total_rows": report.total_rows,
+                "valid_rows": report.valid_rows,
+                "imported": report.imported,
+                "error_rows": len({e.row for e in report.errors}),
+            },
+        )
+    )
+    if report.errors and cmd.mode == ImportMode.ALL_OR_NOTHING:
+        # The refusal is audited on its own; nothing of the file is written.
+        await uow.commit()
+        raise ImportRejected(
+            f"Tệp {cmd.filename} có {len({e.row for e in report.errors})} dòng không hợp lệ; "
+            "chưa nhập dòng nào. Sửa các lỗi rồi gửi lại, hoặc chọn chỉ nhập các dòng hợp lệ.",
+            field="file",
+            value=cmd.filename,
+            total_rows=report.total_rows,
+            valid_rows=report.valid_rows,
+            imported=0,
+            errors=[asdict(e) for e in report.errors],
+        )
+    await commit_or_conflict(uow, what=f"Nhập tệp {cmd.filename}")
+    return report
 
 
-def _report(cmd: ImportFile, checked: Checked[StudentRow] | Checked[StaffRow] | Checked[ClassRow]) -> ImportReport:
+_AnyChecked = Checked[StudentRow] | Checked[StaffRow] | Checked[ClassRow] | Checked[TeachingRow] | Checked[SchoolRow]
+
+
+def _report(cmd: ImportFile | ImportSchoolsFile, checked: _AnyChecked) -> ImportReport:
     checked.drop_rows(checked.bad_rows)
     write = not cmd.dry_run and (not checked.errors or cmd.mode == ImportMode.VALID_ROWS_ONLY)
     return ImportReport(
-        kind=cmd.kind,
+        kind=cmd.kind if isinstance(cmd, ImportFile) else ImportKind.SCHOOLS,
         total_rows=checked.total_rows,
         valid_rows=len(checked.rows),
         imported=len(checked.rows) if write else 0,
@@ -433,4 +510,341 @@ async def _write_classes(uow: IdentityUnitOfWork, school: School, opened: list[_
             ),
             partition_key=school.id,
             subject=f"classes/{cls.id}",
+        )
+
+
+# Teaching assignments
+
+
+@dataclass(frozen=True)
+class _PlannedTeaching:
+    """What one row of a teaching-assignment file writes: a subject assignment, a homeroom, or both."""
+
+    cls: SchoolClass
+    teaching: TeachingAssignment | None
+    homeroom: HomeroomAssignment | None
+    previous_homeroom: HomeroomAssignment | None
+
+
+class _StaffDirectory:
+    """The school's staff by email, phone and folded full name; a row's 'Giáo viên' cell resolves to one of them."""
+
+    def __init__(self, members: list[Staff]) -> None:
+        self.by_email: dict[str, list[Staff]] = {}
+        self.by_phone: dict[str, list[Staff]] = {}
+        self.by_name: dict[str, list[Staff]] = {}
+        for m in members:
+            if m.email:
+                self.by_email.setdefault(m.email.lower(), []).append(m)
+            if m.phone:
+                self.by_phone.setdefault(m.phone, []).append(m)
+            self.by_name.setdefault(fold_for_search(m.name.full), []).append(m)
+
+    def find(self, text: str) -> Staff:
+        """The one staff member a cell names; InvalidInput (with the reason) when none or several."""
+        if "@" in text:
+            email = check_email(text)
+            found = self.by_email.get(email or "", [])
+            missing = f"Trường không có cán bộ có email {text}."
+        elif any(c.isdigit() for c in text):
+            phone = check_phone(text if text.startswith(("0", "+")) else "0" + text)
+            found = self.by_phone.get(phone or "", [])
+            missing = f"Trường không có cán bộ có số điện thoại {text}."
+        else:
+            found = self.by_name.get(fold_for_search(text), [])
+            missing = f"Trường không có cán bộ tên {text}."
+            active = [m for m in found if m.status != StaffStatus.LEFT]
+            if len(found) > 1 and len(active) == 1:
+                found = active
+        if not found:
+            raise InvalidInput(missing, field="teacher", value=text)
+        if len(found) > 1:
+            raise InvalidInput(
+                f"Trường có {len(found)} cán bộ tên {found[0].name.full}; ghi email hoặc số điện thoại của người "
+                "được phân công để phân biệt.",
+                field="teacher",
+                value=text,
+            )
+        (member,) = found
+        if member.status == StaffStatus.LEFT:
+            raise InvalidInput(f"Cán bộ {member.name.full} đã nghỉ việc, không phân công được.", field="teacher")
+        return member
+
+
+def _homeroom_start(year: SchoolYear) -> date:
+    # As assign_homeroom: today, or the first (last) day of the year when it has not started (has ended).
+    return min(max(_today(), year.starts_on), year.ends_on)
+
+
+async def _check_teaching_against_records(
+    uow: IdentityUnitOfWork, school: School, checked: Checked[TeachingRow]
+) -> dict[int, _PlannedTeaching]:
+    """Resolve classes, subjects and staff; refuse what the single-record handlers refuse (errors added)."""
+    header = TEACHING_SHEET.column
+    staff = _StaffDirectory(await uow.people.list_staff(school_id=school.id))
+    years = {y.id: y for y in await uow.structure.list_school_years()}
+    # A class name without a year means the class of that name in the school's latest year that has one.
+    latest: dict[str, SchoolClass] = {}
+    by_year: dict[tuple[str, str], SchoolClass] = {}
+    for cls in sorted(
+        await uow.structure.list_classes(school_id=school.id),
+        key=lambda c: years[c.school_year_id].starts_on if c.school_year_id in years else date.min,
+    ):
+        latest[fold_for_search(cls.name)] = cls
+        by_year[cls.school_year_id, fold_for_search(cls.name)] = cls
+    year_codes = {y.code: y for y in years.values()}
+    subjects: dict[str, list[ClassSubject]] = {}
+    existing: dict[str, list[TeachingAssignment]] = {}
+    current_homerooms = await uow.structure.current_homerooms([c.id for c in by_year.values()])
+    homeroom_rows: dict[str, tuple[str, int]] = {}  # class id → (staff id, row) named as homeroom teacher
+    planned: dict[int, _PlannedTeaching] = {}
+
+    def fail(r: TeachingRow, key: str, value: str | None, message: str) -> None:
+        checked.errors.append(RowError(r.row, header(key).header, value, message))
+
+    for r in checked.rows:
+        if r.school_year is not None:
+            year = year_codes.get(r.school_year)
+            if year is None:
+                fail(r, "school_year", r.school_year, f"Chưa có năm học {r.school_year}.")
+                continue
+            found_cls = by_year.get((year.id, fold_for_search(r.class_name)))
+            if found_cls is None:
+                fail(r, "class_name", r.class_name, f"Trường không có lớp {r.class_name} trong năm học {year.code}.")
+                continue
+        else:
+            found_cls = latest.get(fold_for_search(r.class_name))
+            if found_cls is None:
+                fail(r, "class_name", r.class_name, f"Trường không có lớp {r.class_name}.")
+                continue
+        cls = found_cls
+        try:
+            member = staff.find(r.teacher)
+        except InvalidInput as exc:
+            fail(r, "teacher", r.teacher, exc.detail)
+            continue
+        teaching: TeachingAssignment | None = None
+        errors_before = len(checked.errors)
+        if r.subject is not None:
+            if cls.id not in subjects:
+                subjects[cls.id] = await uow.structure.class_subjects(cls.id)
+                existing[cls.id] = await uow.structure.teaching_assignments(class_id=cls.id)
+            wanted = fold_for_search(r.subject)
+            subject = next(
+                (s for s in subjects[cls.id] if wanted in {s.code, fold_for_search(s.name)}),
+                None,
+            )
+            if subject is None:
+                fail(r, "subject", r.subject, f"Lớp {cls.name} không học môn '{r.subject}'.")
+            else:
+                clash = next(
+                    (
+                        a
+                        for a in existing[cls.id]
+                        if a.staff_id == member.id
+                        and a.subject_code == subject.code
+                        and (a.semester is None or r.semester is None or a.semester == r.semester)
+                    ),
+                    None,
+                )
+                if clash is not None:
+                    fail(
+                        r,
+                        "subject",
+                        r.subject,
+                        f"Cán bộ {member.name.full} đã được phân công dạy môn '{subject.code}' lớp {cls.name}"
+                        + (f" học kỳ {clash.semester}." if clash.semester else " cả năm."),
+                    )
+                else:
+                    teaching = TeachingAssignment(
+                        id=new_id(),
+                        school_id=cls.school_id,
+                        class_id=cls.id,
+                        subject_code=subject.code,
+                        staff_id=member.id,
+                        school_year_id=cls.school_year_id,
+                        semester=r.semester,
+                    )
+        homeroom: HomeroomAssignment | None = None
+        current = current_homerooms.get(cls.id)
+        if r.homeroom:
+            named = homeroom_rows.get(cls.id)
+            year_of_class = years[cls.school_year_id]
+            starts_on = _homeroom_start(year_of_class)
+            if named is not None and named[0] != member.id:
+                fail(r, "homeroom", "x", f"Lớp {cls.name} đã có giáo viên chủ nhiệm khác ở dòng {named[1]} trong tệp.")
+            elif current is not None and current.staff_id != member.id and starts_on <= current.starts_on:
+                fail(
+                    r,
+                    "homeroom",
+                    "x",
+                    f"Giáo viên chủ nhiệm hiện tại của lớp {cls.name} bắt đầu từ {current.starts_on:%d/%m/%Y}; "
+                    "người mới phải bắt đầu sau ngày đó.",
+                )
+            elif current is None or current.staff_id != member.id:
+                homeroom = HomeroomAssignment(
+                    id=new_id(),
+                    school_id=cls.school_id,
+                    class_id=cls.id,
+                    staff_id=member.id,
+                    school_year_id=cls.school_year_id,
+                    starts_on=starts_on,
+                )
+        if len(checked.errors) > errors_before:
+            continue
+        if r.homeroom:
+            homeroom_rows.setdefault(cls.id, (member.id, r.row))
+        if teaching is not None:
+            existing[cls.id].append(teaching)  # a second row for the same assignment is refused like a stored one
+        planned[r.row] = _PlannedTeaching(
+            cls=cls, teaching=teaching, homeroom=homeroom, previous_homeroom=current if homeroom else None
+        )
+    return planned
+
+
+async def _write_teaching(uow: IdentityUnitOfWork, planned: list[_PlannedTeaching], *, actor: str) -> None:
+    """The writes, audit entries and events of assign_teaching and assign_homeroom, for every kept row."""
+    created = [p.teaching for p in planned if p.teaching is not None]
+    await uow.structure.add_teaching_assignments(created, actor=actor)
+    for a in created:
+        await uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="teaching.assign",
+                target_type="class_subject",
+                target_id=f"{a.class_id}:{a.subject_code}",
+                school_id=a.school_id,
+                new_value={"staff_id": a.staff_id, "semester": a.semester, "assignment_id": a.id},
+            )
+        )
+        uow.emit(
+            TeachingAssigned(
+                assignment_id=a.id,
+                school_id=a.school_id,
+                class_id=a.class_id,
+                subject_code=a.subject_code,
+                staff_id=a.staff_id,
+                school_year_id=a.school_year_id,
+                semester=a.semester,
+            ),
+            partition_key=a.school_id,
+            subject=f"classes/{a.class_id}",
+        )
+    homerooms: dict[str, _PlannedTeaching] = {}
+    for p in planned:
+        if p.homeroom is not None:
+            homerooms.setdefault(p.cls.id, p)  # several rows may name the same homeroom teacher
+    for p in homerooms.values():
+        h, current = p.homeroom, p.previous_homeroom
+        assert h is not None
+        if current is not None:
+            await uow.structure.end_homeroom(current.id, ends_on=h.starts_on - timedelta(days=1))
+    await uow.structure.add_homerooms([p.homeroom for p in homerooms.values() if p.homeroom], actor=actor)
+    for p in homerooms.values():
+        h, current = p.homeroom, p.previous_homeroom
+        assert h is not None
+        await uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="homeroom.assign",
+                target_type="class",
+                target_id=h.class_id,
+                school_id=h.school_id,
+                old_value={"staff_id": current.staff_id} if current else None,
+                new_value={"staff_id": h.staff_id, "starts_on": h.starts_on.isoformat()},
+            )
+        )
+        uow.emit(
+            HomeroomAssigned(
+                assignment_id=h.id,
+                school_id=h.school_id,
+                class_id=h.class_id,
+                staff_id=h.staff_id,
+                school_year_id=h.school_year_id,
+                starts_on=h.starts_on,
+                previous_staff_id=current.staff_id if current else None,
+            ),
+            partition_key=h.school_id,
+            subject=f"classes/{h.class_id}",
+        )
+
+
+# Schools
+
+
+def _subtree(root: OrgUnit, units: list[OrgUnit]) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for u in units:
+        if u.parent_id is not None:
+            children.setdefault(u.parent_id, []).append(u.id)
+    found, todo = {root.id}, [root.id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+async def _check_schools_against_records(
+    uow: IdentityUnitOfWork, unit: OrgUnit, checked: Checked[SchoolRow]
+) -> dict[int, str]:
+    """Codes already used and managing units outside the importing unit's subtree (errors added); row → unit id."""
+    header = SCHOOL_SHEET.column
+    units = await uow.org.list_units()
+    by_code = {u.code: u for u in units}
+    in_scope = _subtree(unit, units)
+    taken = {s.moet_code for s in await uow.org.list_schools()}
+    placed: dict[int, str] = {}
+    for r in checked.rows:
+        if r.moet_code in taken:
+            checked.errors.append(
+                RowError(r.row, header("moet_code").header, r.moet_code, f"Mã trường '{r.moet_code}' đã được dùng.")
+            )
+        target = unit if r.org_unit_code is None else by_code.get(r.org_unit_code)
+        column = header("org_unit_code").header
+        if target is None:
+            checked.errors.append(
+                RowError(r.row, column, r.org_unit_code, f"Không có đơn vị quản lý mã '{r.org_unit_code}'.")
+            )
+        elif target.id not in in_scope:
+            checked.errors.append(
+                RowError(
+                    r.row,
+                    column,
+                    r.org_unit_code,
+                    f"Đơn vị '{target.name}' không thuộc {unit.name}; chỉ nhập được trường của đơn vị mình quản lý.",
+                )
+            )
+        else:
+            placed[r.row] = target.id
+    return placed
+
+
+async def _write_schools(uow: IdentityUnitOfWork, rows: list[SchoolRow], units: dict[int, str], *, actor: str) -> None:
+    """The writes, audit entries and events of register_school, for every kept row."""
+    for r in rows:
+        school = School(id=new_id(), org_unit_id=units[r.row], moet_code=r.moet_code, name=r.name, levels=r.levels)
+        await uow.org.add_school(school, actor=actor)
+        await uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="school.register",
+                target_type="school",
+                target_id=school.id,
+                school_id=school.id,
+                org_unit_id=school.org_unit_id,
+                new_value={"moet_code": school.moet_code, "name": school.name},
+            )
+        )
+        uow.emit(
+            SchoolRegistered(
+                school_id=school.id,
+                org_unit_id=school.org_unit_id,
+                moet_code=school.moet_code,
+                name=school.name,
+                levels=list(school.levels),
+            ),
+            partition_key=school.id,
+            subject=f"schools/{school.id}",
         )
