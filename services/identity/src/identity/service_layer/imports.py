@@ -16,8 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from edu_shared.contracts.identity import SchoolRegistered
 from edu_shared.contracts.identity_people import (
-    ClassOpened,
-    ClassSubjectsSet,
     GuardianLinked,
     HomeroomAssigned,
     StaffRegistered,
@@ -70,7 +68,7 @@ from identity.service_layer.people import (
     staff_record,
     student_snapshot,
 )
-from identity.service_layer.structure import catalogue_subject, resolve_subjects
+from identity.service_layer.structure import resolve_subjects, write_opened_classes
 from identity.service_layer.uow import IdentityUnitOfWork
 
 
@@ -469,48 +467,7 @@ async def _check_classes_against_records(
 
 
 async def _write_classes(uow: IdentityUnitOfWork, school: School, opened: list[_Opened], *, actor: str) -> None:
-    for cls, _, _ in opened:
-        await uow.structure.add_class(cls, actor=actor)
-    await uow.structure.add_class_subjects({cls.id: subjects for cls, _, subjects in opened})
-    for cls, year, subjects in opened:
-        await uow.audit.record(
-            AuditEntry(
-                actor=actor,
-                action="class.open",
-                target_type="class",
-                target_id=cls.id,
-                school_id=school.id,
-                new_value={
-                    "school_year": year.code,
-                    "grade": cls.grade,
-                    "name": cls.name,
-                    "subjects": [s.code for s in subjects],
-                },
-            )
-        )
-        uow.emit(
-            ClassOpened(
-                class_id=cls.id,
-                school_id=school.id,
-                school_year_id=year.id,
-                school_year=year.code,
-                grade=cls.grade,
-                level=cls.level,
-                name=cls.name,
-            ),
-            partition_key=school.id,
-            subject=f"classes/{cls.id}",
-        )
-        uow.emit(
-            ClassSubjectsSet(
-                class_id=cls.id,
-                school_id=school.id,
-                school_year_id=year.id,
-                subjects=[catalogue_subject(s) for s in subjects],
-            ),
-            partition_key=school.id,
-            subject=f"classes/{cls.id}",
-        )
+    await write_opened_classes(uow, school, opened, actor=actor)
 
 
 # Teaching assignments

@@ -15,14 +15,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from edu_shared.contracts.gradebook import StudentPromotionDecided
 from edu_shared.contracts.identity_people import (
-    ClassOpened,
-    ClassSubjectsSet,
     SchoolYearRolledOver,
     StudentDroppedOut,
     StudentEnrolled,
@@ -50,10 +49,10 @@ from identity.domain.lifecycle import (
 )
 from identity.domain.org import School
 from identity.domain.people import EnrollmentStatus, Student, StudentStatus
-from identity.domain.structure import SchoolClass, SchoolYear, new_class
+from identity.domain.structure import ClassSubject, SchoolClass, SchoolYear, new_class
 from identity.domain.subjects import curriculum_level
 from identity.service_layer.people import student_snapshot
-from identity.service_layer.structure import catalogue_subject, resolve_subjects
+from identity.service_layer.structure import resolve_subjects, write_opened_classes
 from identity.service_layer.uow import IdentityUnitOfWork
 
 GRADEBOOK_ACTOR = "system:gradebook"
@@ -174,6 +173,8 @@ async def execute_rollover(cmd: ExecuteRollover, uow: IdentityUnitOfWork) -> Rol
         repo = _repo(uow)
         opened: dict[str, str] = {}
         new_classes: list[SchoolClass] = []
+        to_open: list[tuple[SchoolClass, SchoolYear, list[ClassSubject]]] = []
+        rollover_details: dict[str, dict[str, Any]] = {}
         for move in plan.new_classes:
             cls = new_class(
                 id=_new_id(),
@@ -184,49 +185,11 @@ async def execute_rollover(cmd: ExecuteRollover, uow: IdentityUnitOfWork) -> Rol
                 school_levels=school.levels,
             )
             subjects = await resolve_subjects(uow, cls, None, field_name="subjects")
-            await uow.structure.add_class(cls, actor=cmd.actor)
-            await uow.structure.add_class_subjects({cls.id: subjects})
             opened[cls.name.lower()] = cls.id
             new_classes.append(cls)
-            await uow.audit.record(
-                AuditEntry(
-                    actor=cmd.actor,
-                    action="class.open",
-                    target_type="class",
-                    target_id=cls.id,
-                    school_id=school.id,
-                    new_value={
-                        "school_year": to_year.code,
-                        "grade": cls.grade,
-                        "name": cls.name,
-                        "subjects": [s.code for s in subjects],
-                    },
-                    details={"source": "rollover", "from_class_id": move.source.id},
-                )
-            )
-            uow.emit(
-                ClassOpened(
-                    class_id=cls.id,
-                    school_id=school.id,
-                    school_year_id=to_year.id,
-                    school_year=to_year.code,
-                    grade=cls.grade,
-                    level=cls.level,
-                    name=cls.name,
-                ),
-                partition_key=school.id,
-                subject=f"classes/{cls.id}",
-            )
-            uow.emit(
-                ClassSubjectsSet(
-                    class_id=cls.id,
-                    school_id=school.id,
-                    school_year_id=to_year.id,
-                    subjects=[catalogue_subject(s) for s in subjects],
-                ),
-                partition_key=school.id,
-                subject=f"classes/{cls.id}",
-            )
+            to_open.append((cls, to_year, subjects))
+            rollover_details[cls.id] = {"source": "rollover", "from_class_id": move.source.id}
+        await write_opened_classes(uow, school, to_open, actor=cmd.actor, details=rollover_details)
 
         # Last year's classes close on the year's last day (or the eve of the new year, if that comes first).
         closes_on = min(from_year.ends_on, to_year.starts_on - timedelta(days=1))

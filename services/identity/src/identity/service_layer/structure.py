@@ -6,8 +6,10 @@ refused command writes nothing; each change is audited and announced on `edu.ide
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from edu_shared.contracts.identity import SchoolLevel
 from edu_shared.contracts.identity_people import (
@@ -25,6 +27,7 @@ from edu_shared.contracts.identity_people import (
 )
 from edu_shared.errors import Conflict, InvalidInput, NotFound
 from identity.adapters.audit import AuditEntry
+from identity.domain.org import School
 from identity.domain.people import StaffStatus
 from identity.domain.structure import (
     AssignmentExists,
@@ -427,48 +430,7 @@ async def open_classes(cmd: OpenClasses, uow: IdentityUnitOfWork) -> list[tuple[
                 raise Conflict(f"Trường đã có lớp {cls.name} trong năm học {year.code}.", field="name", value=spec.name)
             names.add(cls.name.lower())
             opened.append((cls, await resolve_subjects(uow, cls, spec.subjects, field_name="subjects")))
-        for cls, _ in opened:
-            await uow.structure.add_class(cls, actor=cmd.actor)
-        await uow.structure.add_class_subjects({cls.id: subjects for cls, subjects in opened})
-        for cls, subjects in opened:
-            await uow.audit.record(
-                AuditEntry(
-                    actor=cmd.actor,
-                    action="class.open",
-                    target_type="class",
-                    target_id=cls.id,
-                    school_id=school.id,
-                    new_value={
-                        "school_year": year.code,
-                        "grade": cls.grade,
-                        "name": cls.name,
-                        "subjects": [s.code for s in subjects],
-                    },
-                )
-            )
-            uow.emit(
-                ClassOpened(
-                    class_id=cls.id,
-                    school_id=school.id,
-                    school_year_id=year.id,
-                    school_year=year.code,
-                    grade=cls.grade,
-                    level=cls.level,
-                    name=cls.name,
-                ),
-                partition_key=school.id,
-                subject=f"classes/{cls.id}",
-            )
-            uow.emit(
-                ClassSubjectsSet(
-                    class_id=cls.id,
-                    school_id=school.id,
-                    school_year_id=year.id,
-                    subjects=[catalogue_subject(s) for s in subjects],
-                ),
-                partition_key=school.id,
-                subject=f"classes/{cls.id}",
-            )
+        await write_opened_classes(uow, school, [(cls, year, subjects) for cls, subjects in opened], actor=cmd.actor)
         await commit_or_conflict(uow, what="Mở lớp")
         return opened
 
@@ -735,3 +697,61 @@ def catalogue_level(level: SchoolLevel | None, grade: int | None) -> SchoolLevel
     if level is not None or grade is None:
         return level
     return curriculum_level(grade)
+
+
+async def write_opened_classes(
+    uow: IdentityUnitOfWork,
+    school: School,
+    opened: Sequence[tuple[SchoolClass, SchoolYear, Sequence[ClassSubject]]],
+    *,
+    actor: str,
+    details: Mapping[str, dict[str, Any]] | None = None,
+) -> None:
+    """Store new classes with their subjects, audit each and tell the other services (ClassOpened, ClassSubjectsSet).
+
+    The one write step behind opening classes by hand, by import and by year rollover; `details` adds per-class
+    audit context (e.g. the class a rolled-over one came from), keyed by class id.
+    """
+    for cls, _, _ in opened:
+        await uow.structure.add_class(cls, actor=actor)
+    await uow.structure.add_class_subjects({cls.id: list(subjects) for cls, _, subjects in opened})
+    for cls, year, subjects in opened:
+        await uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="class.open",
+                target_type="class",
+                target_id=cls.id,
+                school_id=school.id,
+                new_value={
+                    "school_year": year.code,
+                    "grade": cls.grade,
+                    "name": cls.name,
+                    "subjects": [s.code for s in subjects],
+                },
+                details=dict((details or {}).get(cls.id, {})),
+            )
+        )
+        uow.emit(
+            ClassOpened(
+                class_id=cls.id,
+                school_id=school.id,
+                school_year_id=year.id,
+                school_year=year.code,
+                grade=cls.grade,
+                level=cls.level,
+                name=cls.name,
+            ),
+            partition_key=school.id,
+            subject=f"classes/{cls.id}",
+        )
+        uow.emit(
+            ClassSubjectsSet(
+                class_id=cls.id,
+                school_id=school.id,
+                school_year_id=year.id,
+                subjects=[catalogue_subject(s) for s in subjects],
+            ),
+            partition_key=school.id,
+            subject=f"classes/{cls.id}",
+        )
