@@ -20,7 +20,6 @@ from edu_shared.contracts.identity_people import (
     HomeroomAssigned,
     StaffRegistered,
     StudentRegistered,
-    TeachingAssigned,
 )
 from edu_shared.errors import InvalidInput, NotFound
 from identity.adapters.audit import AuditEntry
@@ -68,7 +67,7 @@ from identity.service_layer.people import (
     staff_record,
     student_snapshot,
 )
-from identity.service_layer.structure import resolve_subjects, write_opened_classes
+from identity.service_layer.structure import resolve_subjects, write_opened_classes, write_teaching_assignments
 from identity.service_layer.uow import IdentityUnitOfWork
 
 
@@ -661,32 +660,7 @@ async def _check_teaching_against_records(
 
 async def _write_teaching(uow: IdentityUnitOfWork, planned: list[_PlannedTeaching], *, actor: str) -> None:
     """The writes, audit entries and events of assign_teaching and assign_homeroom, for every kept row."""
-    created = [p.teaching for p in planned if p.teaching is not None]
-    await uow.structure.add_teaching_assignments(created, actor=actor)
-    for a in created:
-        await uow.audit.record(
-            AuditEntry(
-                actor=actor,
-                action="teaching.assign",
-                target_type="class_subject",
-                target_id=f"{a.class_id}:{a.subject_code}",
-                school_id=a.school_id,
-                new_value={"staff_id": a.staff_id, "semester": a.semester, "assignment_id": a.id},
-            )
-        )
-        uow.emit(
-            TeachingAssigned(
-                assignment_id=a.id,
-                school_id=a.school_id,
-                class_id=a.class_id,
-                subject_code=a.subject_code,
-                staff_id=a.staff_id,
-                school_year_id=a.school_year_id,
-                semester=a.semester,
-            ),
-            partition_key=a.school_id,
-            subject=f"classes/{a.class_id}",
-        )
+    await write_teaching_assignments(uow, [p.teaching for p in planned if p.teaching is not None], actor=actor)
     homerooms: dict[str, _PlannedTeaching] = {}
     for p in planned:
         if p.homeroom is not None:

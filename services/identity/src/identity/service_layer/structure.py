@@ -547,31 +547,7 @@ async def assign_teaching(cmd: AssignTeaching, uow: IdentityUnitOfWork) -> list[
                         value=spec.staff_id,
                     )
             created.append(assignment)
-        await uow.structure.add_teaching_assignments(created, actor=cmd.actor)
-        for a in created:
-            await uow.audit.record(
-                AuditEntry(
-                    actor=cmd.actor,
-                    action="teaching.assign",
-                    target_type="class_subject",
-                    target_id=f"{a.class_id}:{a.subject_code}",
-                    school_id=a.school_id,
-                    new_value={"staff_id": a.staff_id, "semester": a.semester, "assignment_id": a.id},
-                )
-            )
-            uow.emit(
-                TeachingAssigned(
-                    assignment_id=a.id,
-                    school_id=a.school_id,
-                    class_id=a.class_id,
-                    subject_code=a.subject_code,
-                    staff_id=a.staff_id,
-                    school_year_id=a.school_year_id,
-                    semester=a.semester,
-                ),
-                partition_key=a.school_id,
-                subject=f"classes/{a.class_id}",
-            )
+        await write_teaching_assignments(uow, created, actor=cmd.actor)
         await commit_or_conflict(uow, what="Phân công giảng dạy")
         return created
 
@@ -754,4 +730,35 @@ async def write_opened_classes(
             ),
             partition_key=school.id,
             subject=f"classes/{cls.id}",
+        )
+
+
+async def write_teaching_assignments(
+    uow: IdentityUnitOfWork, created: Sequence[TeachingAssignment], *, actor: str
+) -> None:
+    """Store teaching assignments, audit each and publish TeachingAssigned (by hand or by import)."""
+    await uow.structure.add_teaching_assignments(list(created), actor=actor)
+    for a in created:
+        await uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="teaching.assign",
+                target_type="class_subject",
+                target_id=f"{a.class_id}:{a.subject_code}",
+                school_id=a.school_id,
+                new_value={"staff_id": a.staff_id, "semester": a.semester, "assignment_id": a.id},
+            )
+        )
+        uow.emit(
+            TeachingAssigned(
+                assignment_id=a.id,
+                school_id=a.school_id,
+                class_id=a.class_id,
+                subject_code=a.subject_code,
+                staff_id=a.staff_id,
+                school_year_id=a.school_year_id,
+                semester=a.semester,
+            ),
+            partition_key=a.school_id,
+            subject=f"classes/{a.class_id}",
         )
