@@ -232,3 +232,33 @@ def test_teacher_enters_scores_and_the_sheet_averages_them(platform: str) -> Non
     bad = httpx.put(url, headers=headers, json={"entries": [{"student_id": student, "column": "TX1", "value": "11"}]})
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_homeroom_teacher_reads_the_class_results_and_nobody_elses(platform: str) -> None:
+    import jwt
+
+    token = httpx.post(
+        f"{platform}/api/identity/auth/login", json={"username": "anvn.thcshoalac", "password": "Demo@2026-edu"}
+    ).json()["access_token"]
+    grants = jwt.decode(token, options={"verify_signature": False})["grants"]
+    homeroom = next(g["scope_id"] for g in grants if g["role"] == "homeroom_teacher")
+    other = next(
+        g["scope_id"].split(":")[0]
+        for g in grants
+        if g["role"] == "subject_teacher" and not g["scope_id"].startswith(homeroom)
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    results: dict[str, object] = {}
+
+    def arrived() -> bool:
+        nonlocal results
+        response = httpx.get(f"{platform}/api/gradebook/classes/{homeroom}/results", headers=headers)
+        results = response.json()
+        return response.status_code == 200 and len(results["students"]) == 30  # type: ignore[arg-type]
+
+    _eventually(arrived)
+    assert "toan" in results["subjects"] and "gdtc" in results["subjects"]  # type: ignore[operator]
+    first = results["students"][0]  # type: ignore[index]
+    assert first["learning"] == {"semester1": None, "semester2": None, "year": None}, "no scores yet"
+    refused = httpx.get(f"{platform}/api/gradebook/classes/{other}/results", headers=headers)
+    assert refused.status_code == 403

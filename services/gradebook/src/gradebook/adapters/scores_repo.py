@@ -97,6 +97,20 @@ class ScoreRepository:
             assessment=cast(Assessment, row.assessment),
         )
 
+    async def class_subject_list(self, class_id: str) -> list[SubjectInfo]:
+        """Every subject the class studies, in catalogue code order."""
+        t = orm.class_subjects
+        rows = await self.session.execute(sa.select(t).where(t.c.class_id == class_id).order_by(t.c.subject_code))
+        return [
+            SubjectInfo(
+                code=r.subject_code,
+                name=r.name,
+                periods_per_year=r.periods_per_year,
+                assessment=cast(Assessment, r.assessment),
+            )
+            for r in rows
+        ]
+
     async def class_students(self, class_id: str) -> list[RosterStudent]:
         """Students with an active enrolment in the class (unsorted: the class-list order is a domain rule)."""
         s, e = orm.students, orm.enrolments

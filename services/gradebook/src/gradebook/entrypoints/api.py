@@ -12,11 +12,15 @@ from edu_shared.web.directory_api import directory_router
 from gradebook.bootstrap import GradebookService
 from gradebook.domain.corrections import Correction, CorrectionStatus
 from gradebook.domain.locks import Lock
+from gradebook.domain.results import SubjectYear
+from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import Entry, format_value
 from gradebook.entrypoints.schemas import (
+    ClassResultsRead,
     CorrectionCreate,
     CorrectionDecision,
     CorrectionRead,
+    LearningRead,
     LockCreate,
     LockRead,
     ScoreChangeRead,
@@ -25,6 +29,8 @@ from gradebook.entrypoints.schemas import (
     ScoresRecordedRead,
     ScoresUpdate,
     SheetRowRead,
+    StudentResultsRead,
+    SubjectYearRead,
 )
 from gradebook.service_layer import handlers
 from gradebook.service_layer.handlers import Caller, RecordScores, RequestCorrection, SetLock, Sheet
@@ -230,3 +236,50 @@ async def reject_correction(
         correction_id, service.uow, approve=False, note=body.note, caller=_caller(service, user)
     )
     return _correction_read(decided)
+
+
+def _learning(result: LearningResult | None) -> LearningRead | None:
+    if result is None:
+        return None
+    return LearningRead(
+        level=result.level.label,
+        unadjusted=result.unadjusted.label,
+        adjusted_for=result.adjusted_for,
+    )
+
+
+def _year_cell(subject: SubjectYear, period: int | None) -> str | None:
+    """A score (even 0.0) or a rating, as text."""
+    if period is None:
+        average, rating = subject.year_average, subject.year_rating
+    else:
+        result = subject.semester1 if period == 1 else subject.semester2
+        average, rating = result.average, result.rating
+    return format_value(average if average is not None else rating)
+
+
+@router.get("/classes/{class_id}/results", tags=["results"], summary="Kết quả học tập của lớp (học kì và cả năm)")
+async def get_class_results(class_id: str, user: CurrentUser, service: ServiceDep) -> ClassResultsRead:
+    """Per student: each subject's semester and year results and the learning result (TT22), for the homeroom
+    teacher and the school's leaders; a subject teacher reads their own sheets instead."""
+    results = await handlers.class_results(service.uow(), caller=_caller(service, user), class_id=class_id)
+    return ClassResultsRead(
+        class_id=results.class_id,
+        class_name=results.class_name,
+        school_year=results.school_year,
+        subjects=[s.code for s in results.subjects],
+        students=[
+            StudentResultsRead(
+                student_id=st.student_id,
+                full_name=st.full_name,
+                subjects=[
+                    SubjectYearRead(
+                        code=s.code, semester1=_year_cell(s, 1), semester2=_year_cell(s, 2), year=_year_cell(s, None)
+                    )
+                    for s in st.subjects
+                ],
+                learning={period: _learning(result) for period, result in st.learning.items()},
+            )
+            for st in results.students
+        ],
+    )

@@ -145,3 +145,33 @@ class CorrectionRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str | None
+
+
+class SubjectYearRead(BaseModel):
+    code: str
+    semester1: str | None = Field(description="ĐTBmhk I, hoặc Đ/CĐ; null khi chưa đủ đầu điểm")
+    semester2: str | None
+    year: str | None = Field(description="ĐTBmcn, hoặc kết quả cả năm (Đ/CĐ) của môn đánh giá bằng nhận xét")
+
+
+class LearningRead(BaseModel):
+    level: Literal["Tốt", "Khá", "Đạt", "Chưa đạt"]
+    unadjusted: Literal["Tốt", "Khá", "Đạt", "Chưa đạt"]
+    adjusted_for: str | None = Field(description="Môn khiến mức bị hạ từ 2 bậc, nếu đã điều chỉnh lên mức liền kề")
+
+
+class StudentResultsRead(BaseModel):
+    student_id: str
+    full_name: str
+    subjects: list[SubjectYearRead]
+    learning: dict[str, LearningRead | None] = Field(
+        description="Kết quả học tập: semester1, semester2, year; null khi còn môn chưa đủ điểm"
+    )
+
+
+class ClassResultsRead(BaseModel):
+    class_id: str
+    class_name: str
+    school_year: str
+    subjects: list[str]
+    students: list[StudentResultsRead]

@@ -16,6 +16,8 @@ from edu_shared.errors import Conflict, InvalidInput, NotFound
 from gradebook.adapters.scores_repo import ClassInfo, HistoryRow, SheetKey, SubjectInfo
 from gradebook.domain.corrections import Correction, CorrectionStatus, decide
 from gradebook.domain.locks import Cell, Lock, LockScope, check_lock_target, locked_error
+from gradebook.domain.results import SubjectYear, learning_for
+from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import (
     CellValue,
     Entry,
@@ -495,3 +497,66 @@ async def list_corrections(
     await authorize(caller.user, Permission.CORRECTION_APPROVE, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
     async with uow:
         return await uow.scores.corrections(school_id=school_id, status=status)
+
+
+@dataclass(frozen=True)
+class StudentResults:
+    student_id: str
+    full_name: str
+    subjects: list[SubjectYear]
+    learning: dict[str, LearningResult | None]  # "semester1", "semester2", "year"
+
+
+@dataclass(frozen=True)
+class ClassResults:
+    class_id: str
+    class_name: str
+    school_year: str
+    subjects: list[SubjectInfo]
+    students: list[StudentResults]
+
+
+async def class_results(uow: GradebookUnitOfWork, *, caller: Caller, class_id: str) -> ClassResults:
+    """Every student's subject results for both semesters and the year, and the learning results (TT22)."""
+    await authorize(caller.user, Permission.SCORES_READ, (ScopeType.CLASS, class_id), resolver=caller.resolver)
+    async with uow:
+        klass = await uow.scores.class_info(class_id)
+        if klass is None:
+            raise NotFound(f"Không có lớp với mã định danh {class_id}.", field="class_id", value=class_id)
+        subjects = await uow.scores.class_subject_list(class_id)
+        students = sorted(
+            await uow.scores.class_students(class_id),
+            key=lambda s: class_list_key(family_name=s.family_name, middle_name=s.middle_name, given_name=s.given_name),
+        )
+        per_sheet = {
+            (subject.code, semester): await uow.scores.sheet_values((class_id, subject.code, semester))
+            for subject in subjects
+            for semester in (1, 2)
+        }
+    results: list[StudentResults] = []
+    for student in students:
+        years: list[SubjectYear] = []
+        for subject in subjects:
+            semesters = []
+            for semester in (1, 2):
+                values = per_sheet[(subject.code, semester)]
+                row = {
+                    c: values[(student.id, c)] for c in columns(subject.periods_per_year) if (student.id, c) in values
+                }
+                semesters.append(
+                    semester_result(row, kind=subject.assessment, periods_per_year=subject.periods_per_year)
+                )
+            years.append(SubjectYear(subject.code, subject.assessment == "scored", semesters[0], semesters[1]))
+        results.append(
+            StudentResults(
+                student_id=student.id,
+                full_name=student.full_name,
+                subjects=years,
+                learning={
+                    "semester1": learning_for(years, 1),
+                    "semester2": learning_for(years, 2),
+                    "year": learning_for(years, None),
+                },
+            )
+        )
+    return ClassResults(class_id, klass.name, klass.year, subjects, results)
