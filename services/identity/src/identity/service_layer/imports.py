@@ -18,7 +18,6 @@ from edu_shared.contracts.identity import SchoolRegistered
 from edu_shared.contracts.identity_people import (
     GuardianLinked,
     HomeroomAssigned,
-    StaffRegistered,
     StudentRegistered,
 )
 from edu_shared.errors import InvalidInput, NotFound
@@ -64,8 +63,8 @@ from identity.service_layer.people import (
     max_student_age,
     new_id,
     plan_enrollments,
-    staff_record,
     student_snapshot,
+    write_new_staff,
 )
 from identity.service_layer.structure import resolve_subjects, write_opened_classes, write_teaching_assignments
 from identity.service_layer.uow import IdentityUnitOfWork
@@ -390,33 +389,7 @@ async def _write_staff(uow: IdentityUnitOfWork, school: School, rows: list[Staff
         )
         for r in rows
     ]
-    await uow.people.add_staff(members, actor=actor)
-    for m in members:
-        await uow.audit.record(
-            AuditEntry(
-                actor=actor,
-                action="staff.register",
-                target_type="staff",
-                target_id=m.id,
-                school_id=school.id,
-                new_value=staff_record(m),
-            )
-        )
-        uow.emit(
-            StaffRegistered(
-                staff_id=m.id,
-                school_id=school.id,
-                family_name=m.name.family,
-                middle_name=m.name.middle,
-                given_name=m.name.given,
-                full_name=m.name.full,
-                title=m.title.value,
-                subject_group=m.subject_group,
-                status=m.status.value,
-            ),
-            partition_key=school.id,
-            subject=f"staff/{m.id}",
-        )
+    await write_new_staff(uow, school, members, actor=actor)
 
 
 _Opened = tuple[SchoolClass, SchoolYear, list[ClassSubject]]

@@ -8,7 +8,7 @@ other services need.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -206,33 +206,7 @@ async def register_staff(cmd: RegisterStaff, uow: IdentityUnitOfWork) -> list[St
             )
             for m in cmd.members
         ]
-        await uow.people.add_staff(members, actor=cmd.actor)
-        for m in members:
-            await uow.audit.record(
-                AuditEntry(
-                    actor=cmd.actor,
-                    action="staff.register",
-                    target_type="staff",
-                    target_id=m.id,
-                    school_id=school.id,
-                    new_value=staff_record(m),
-                )
-            )
-            uow.emit(
-                StaffRegistered(
-                    staff_id=m.id,
-                    school_id=school.id,
-                    family_name=m.name.family,
-                    middle_name=m.name.middle,
-                    given_name=m.name.given,
-                    full_name=m.name.full,
-                    title=m.title.value,
-                    subject_group=m.subject_group,
-                    status=m.status.value,
-                ),
-                partition_key=school.id,
-                subject=f"staff/{m.id}",
-            )
+        await write_new_staff(uow, school, members, actor=cmd.actor)
         await commit_or_conflict(uow, what="Hồ sơ cán bộ")
         return members
 
@@ -897,3 +871,34 @@ async def revoke_consent(cmd: RevokeConsent, uow: IdentityUnitOfWork) -> Consent
         )
         await commit_or_conflict(uow, what="Rút lại sự đồng ý")
         return revoked
+
+
+async def write_new_staff(uow: IdentityUnitOfWork, school: School, members: Sequence[Staff], *, actor: str) -> None:
+    """Store staff records, audit each and publish StaffRegistered (by hand or by import)."""
+    await uow.people.add_staff(list(members), actor=actor)
+    for m in members:
+        await uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="staff.register",
+                target_type="staff",
+                target_id=m.id,
+                school_id=school.id,
+                new_value=staff_record(m),
+            )
+        )
+        uow.emit(
+            StaffRegistered(
+                staff_id=m.id,
+                school_id=school.id,
+                family_name=m.name.family,
+                middle_name=m.name.middle,
+                given_name=m.name.given,
+                full_name=m.name.full,
+                title=m.title.value,
+                subject_group=m.subject_group,
+                status=m.status.value,
+            ),
+            partition_key=school.id,
+            subject=f"staff/{m.id}",
+        )
