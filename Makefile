@@ -34,6 +34,8 @@ docs: setup
 
 bench: setup servers
 	source var/servers/env.sh && uv run python bench/bus.py
+	source var/servers/env.sh && uv run python bench/identity.py --postgres
+	source var/servers/env.sh && uv run python bench/gradebook.py
 
 compose-check:
 	@bash scripts/compose-check.sh

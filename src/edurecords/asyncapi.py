@@ -59,3 +59,26 @@ def asyncapi_document() -> dict[str, Any]:
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
     }
+
+
+EVENTS_START, EVENTS_END = "<!-- events:start -->", "<!-- events:end -->"
+
+
+def event_table() -> str:
+    """The markdown table of every event (type, payload, topic, first docstring line) for docs/architecture.md."""
+    lines = ["| Type | Payload | Topic | What happened |", "|---|---|---|---|"]
+    for meta in sorted(event_registry.all(), key=lambda m: m.type):
+        if meta.topic == "edu.test":
+            continue
+        doc = " ".join((meta.model.__doc__ or "").strip().split("\n\n")[0].split())
+        lines.append(f"| `{meta.type}` | `{meta.model.__name__}` | `{meta.topic}` | {doc.replace('|', '&#124;')} |")
+    return "\n".join(lines)
+
+
+def with_event_table(markdown: str) -> str:
+    """`markdown` with the text between the event markers replaced by the current table."""
+    head, start, rest = markdown.partition(EVENTS_START)
+    _, end, tail = rest.partition(EVENTS_END)
+    if not start or not end:
+        raise ValueError(f"markers {EVENTS_START} … {EVENTS_END} not found")
+    return f"{head}{EVENTS_START}\n{event_table()}\n{EVENTS_END}{tail}"

@@ -16,11 +16,15 @@ import uvicorn
 from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
 from edu_shared.errors import DomainError
 from edu_shared.observability.setup import ObservabilitySettings, configure_observability
+from edurecords.cli_audit import audit_app
+from edurecords.cli_rules import rules_app
 from edurecords.services import SERVICES, build_service
 
 app = typer.Typer(
     help="EduRecords — nền tảng hồ sơ điện tử trường học.", no_args_is_help=True, pretty_exceptions_enable=False
 )
+app.add_typer(audit_app, name="audit")
+app.add_typer(rules_app, name="rules")
 
 
 def _fail(message: str) -> None:
@@ -209,13 +213,15 @@ def makemigrations(service: str, message: Annotated[str, typer.Option("-m", "--m
 @app.command("write-docs")
 def write_docs(out: Path = Path("docs")) -> None:
     """Write the OpenAPI document of every service and the AsyncAPI event catalogue into docs/."""
-    from edurecords.asyncapi import asyncapi_document
+    from edurecords.asyncapi import asyncapi_document, with_event_table
 
     (out / "openapi").mkdir(parents=True, exist_ok=True)
     for name in SERVICES:
         spec = build_service(name).app.openapi()
         (out / "openapi" / f"{name}.json").write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n")
     (out / "asyncapi.json").write_text(json.dumps(asyncapi_document(), ensure_ascii=False, indent=2) + "\n")
+    architecture = out / "architecture.md"
+    architecture.write_text(with_event_table(architecture.read_text()))
     typer.echo(f"Đã ghi tài liệu API vào {out}/openapi/ và {out}/asyncapi.json", err=True)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edurecords.asyncapi import asyncapi_document
+from edurecords.asyncapi import asyncapi_document, with_event_table
 from edurecords.services import SERVICES, build_service
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -26,3 +26,8 @@ def test_asyncapi_catalogue_is_current_and_lists_every_event() -> None:
     assert committed["asyncapi"].startswith("3.")
     names = {m["name"] for m in committed["components"]["messages"].values()}
     assert "vn.edurecords.identity.school.registered.v1" in names
+
+
+def test_architecture_event_table_is_current() -> None:
+    text = (DOCS / "architecture.md").read_text()
+    assert with_event_table(text) == text, "run `make docs`"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from edu_shared.contracts.identity import TOPIC as IDENTITY_TOPIC
 from edu_shared.db.uow import idempotent_handler
 from edu_shared.directory import DirectoryResolver
 from edu_shared.events.envelope import CloudEvent
+from edu_shared.objectstore.port import ObjectStore
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
@@ -27,6 +29,13 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 @dataclass
 class GradebookService(DirectoryService[GradebookUnitOfWork]):
     """The org directory (inherited) plus the class rosters score sheets are built on."""
+
+    evidence_retention: timedelta = timedelta(days=3653)
+
+    @property
+    def evidence_store(self) -> ObjectStore:
+        """Where correction evidence files go: the runtime's object store (filesystem or MinIO, from settings)."""
+        return self.runtime.object_store
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -48,17 +57,32 @@ def build(settings: GradebookSettings | None = None, *, bus: EventBus | None = N
         uow_class=GradebookUnitOfWork,
         directory=orm.directory,
         resolver=DirectoryResolver(runtime.sessions, orm.directory),
+        evidence_retention=timedelta(days=settings.evidence_retention_days),
     )
 
 
 def create_app(service: GradebookService, *, manage_lifespan: bool = True) -> FastAPI:
+    from edu_shared.web.audit_api import audit_router
     from gradebook.entrypoints.api import router
+    from gradebook.entrypoints.calendar_api import router as calendar_router
+    from gradebook.entrypoints.exchange_api import router as exchange_router
+    from gradebook.entrypoints.print_api import router as print_router
+    from gradebook.entrypoints.records_api import router as records_router
+    from gradebook.entrypoints.results_api import router as results_router
 
     app = create_service_app(
         runtime=service.runtime,
         title="EduRecords — Sổ điểm điện tử",
         description="Sổ gọi tên và ghi điểm: điểm, chuyên cần, rèn luyện, khóa sổ, sửa điểm có phê duyệt, lưu vết.",
-        routers=[router],
+        routers=[
+            router,
+            audit_router(orm.audit),
+            print_router,
+            exchange_router,
+            calendar_router,
+            results_router,
+            records_router,
+        ],
         manage_lifespan=manage_lifespan,
     )
     app.state.service = service

@@ -7,161 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
 import sqlalchemy as sa
 
 from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.bus.port import Record
 from edu_shared.contracts.identity import TOPIC as IDENTITY_TOPIC
-from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
-from edu_shared.contracts.identity_people import (
-    CatalogueSubject,
-    ClassOpened,
-    ClassSubjectsSet,
-    StudentEnrolled,
-    StudentRegistered,
-    StudentSnapshot,
-    TeachingAssigned,
-)
+from edu_shared.contracts.identity_people import StudentEnrolled
 from edu_shared.events.envelope import new_event
-from edu_shared.events.registry import EventPayload
 from edu_shared.testing.processes import eventually
-from edu_shared.testing.servers import RealServers, fresh_postgres_database
-from edu_shared.testing.tokens import TokenIssuer, user_with
 from gradebook.adapters import orm
-from gradebook.bootstrap import GradebookService, build, create_app
-from gradebook.config import GradebookSettings
-
-SCHOOL = "sch-1"
-C6A1, C6A2 = "cls-6a1", "cls-6a2"
-YEAR_ID = "sy-2025"
-# (id, family, middle, given): class-list order is Anh, Bình, Dũng.
-STUDENTS = [("st-1", "Trần", "Văn", "Dũng"), ("st-2", "Nguyễn", "Thị", "Anh"), ("st-3", "Lê", "Thanh", "Bình")]
-TOAN = CatalogueSubject(code="toan", name="Toán", periods_per_year=140, assessment="scored")
-GDTC = CatalogueSubject(code="gdtc", name="Giáo dục thể chất", periods_per_year=70, assessment="comment")
-
-
-@dataclass
-class Gradebook:
-    service: GradebookService
-    client: httpx.AsyncClient
-    issuer: TokenIssuer
-
-    def bearer(self, role: Role, scope_type: ScopeType, scope_id: str, *, username: str = "tester") -> dict[str, str]:
-        token = self.issuer.issue(user_with(role, scope_type, scope_id, username=username))
-        return {"Authorization": f"Bearer {token}"}
-
-    def teacher(self, class_id: str = C6A1, subject: str = "toan") -> dict[str, str]:
-        return self.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{class_id}:{subject}", username="anvn.gv")
-
-    def principal(self) -> dict[str, str]:
-        return self.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, SCHOOL, username="hieutruong")
-
-    async def publish(self, *payloads: EventPayload) -> None:
-        """Deliver identity events to every gradebook consumer of `edu.identity`, as the bus would."""
-        for payload in payloads:
-            event = new_event(payload, source="/identity", partition_key=SCHOOL)
-            for sub in self.service.runtime.subscriptions:
-                await sub.handler(event)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def gradebook(
-    request: pytest.FixtureRequest, tmp_path: Path, real_servers: RealServers
-) -> AsyncIterator[Gradebook]:
-    async def run(database_url: str | None) -> AsyncIterator[Gradebook]:
-        bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-        service = build(GradebookSettings(data_dir=tmp_path, database_url=database_url), bus=bus)
-        issuer = TokenIssuer()
-        service.runtime.verifier = issuer.verifier()
-        app = create_app(service, manage_lifespan=False)
-        await bus.start()
-        await service.runtime.start()
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gradebook") as c:
-                gb = Gradebook(service=service, client=c, issuer=issuer)
-                await _seed(gb)
-                yield gb
-        finally:
-            await service.runtime.stop()
-            await bus.close()
-
-    if request.param == "sqlite":
-        async for gb in run(None):
-            yield gb
-    else:
-        async with fresh_postgres_database(real_servers.postgres_url) as url:
-            async for gb in run(url):
-                yield gb
-
-
-async def _seed(gb: Gradebook) -> None:
-    events: list[EventPayload] = [
-        SchoolRegistered(
-            school_id=SCHOOL,
-            org_unit_id="xa-a",
-            moet_code="thcsa",
-            name="Trường THCS A",
-            levels=[SchoolLevel.LOWER_SECONDARY],
-        )
-    ]
-    for class_id, name in ((C6A1, "6A1"), (C6A2, "6A2")):
-        events += [
-            ClassOpened(
-                class_id=class_id,
-                school_id=SCHOOL,
-                school_year_id=YEAR_ID,
-                school_year="2025-2026",
-                grade=6,
-                level=SchoolLevel.LOWER_SECONDARY,
-                name=name,
-            ),
-            ClassSubjectsSet(class_id=class_id, school_id=SCHOOL, school_year_id=YEAR_ID, subjects=[TOAN, GDTC]),
-        ]
-    for sid, family, middle, given in STUDENTS:
-        events += [
-            StudentRegistered(
-                student_id=sid,
-                school_id=SCHOOL,
-                student=StudentSnapshot(
-                    family_name=family,
-                    middle_name=middle,
-                    given_name=given,
-                    full_name=f"{family} {middle} {given}",
-                    date_of_birth=date(2014, 3, 1),
-                    sex="nam",
-                    status="active",
-                ),
-            ),
-            StudentEnrolled(
-                enrollment_id=f"en-{sid}",
-                student_id=sid,
-                school_id=SCHOOL,
-                class_id=C6A1,
-                school_year_id=YEAR_ID,
-                starts_on=date(2025, 9, 5),
-            ),
-        ]
-    events.append(
-        TeachingAssigned(
-            assignment_id="ta-1",
-            school_id=SCHOOL,
-            class_id=C6A1,
-            subject_code="toan",
-            staff_id="staff-1",
-            school_year_id=YEAR_ID,
-        )
-    )
-    await gb.publish(*events)
-
+from gradebook.testing import C6A1, C6A2, SCHOOL, YEAR_ID, Gradebook
 
 SHEET = f"/classes/{C6A1}/subjects/toan/semesters/1/scores"
 
@@ -490,3 +352,212 @@ async def test_concurrent_batches_on_one_cell_keep_a_consistent_history(gradeboo
     assert [h["old_value"] for h in history] == [None] + [h["new_value"] for h in history[:-1]]
     sheet = (await gradebook.client.get(SHEET, headers=teacher)).json()
     assert next(s for s in sheet["students"] if s["student_id"] == "st-3")["values"]["TX1"] == history[-1]["new_value"]
+
+
+async def test_stale_sheet_version_is_refused_and_nothing_is_written(gradebook: Gradebook) -> None:
+    teacher = gradebook.teacher()
+    opened = (await gradebook.client.get(SHEET, headers=teacher)).json()
+    assert opened["version"] == 0
+    first = await gradebook.client.put(
+        SHEET, headers=teacher, json={"entries": [entry("st-1", "TX1", "6")], "expected_version": 0}
+    )
+    assert first.status_code == 200 and first.json()["sheet"]["version"] == 1
+    # A second screen still showing version 0 would overwrite st-1's TX1 silently: refused, with what changed.
+    stale = await gradebook.client.put(
+        SHEET,
+        headers=gradebook.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{C6A1}:toan", username="gv2"),
+        json={"entries": [entry("st-1", "TX1", "9"), entry("st-2", "TX1", "8")], "expected_version": 0},
+    )
+    assert stale.status_code == 409, stale.text
+    problem = stale.json()
+    assert problem["type"].endswith("sheet-changed")
+    assert (problem["field"], problem["value"], problem["current_version"]) == ("expected_version", 0, 1)
+    assert problem["changed_cells"] == [
+        {
+            "student_id": "st-1",
+            "column": "TX1",
+            "old": None,
+            "new": "6.0",
+            "by": "anvn.gv",
+            "student_name": "Trần Văn Dũng",
+        }
+    ]
+    sheet = (await gradebook.client.get(SHEET, headers=teacher)).json()
+    assert sheet["version"] == 1
+    assert {s["student_id"]: s["values"].get("TX1") for s in sheet["students"]} == {
+        "st-1": "6.0",
+        "st-2": None,
+        "st-3": None,
+    }
+
+
+async def audit_entries(gradebook: Gradebook) -> list[dict[str, Any]]:
+    r = await gradebook.client.get("/audit", headers=gradebook.principal(), params={"school_id": SCHOOL, "limit": 1000})
+    assert r.status_code == 200, r.text
+    entries: list[dict[str, Any]] = r.json()["entries"]
+    return entries
+
+
+async def test_every_change_is_in_the_hash_chained_audit_trail(gradebook: Gradebook) -> None:
+    teacher, principal = gradebook.teacher(), gradebook.principal()
+    await gradebook.client.put(
+        SHEET, headers=teacher, json={"entries": [entry("st-1", "CK", "5"), entry("st-2", "GK", "6")]}
+    )
+    await gradebook.client.put(SHEET, headers=teacher, json={"entries": [entry("st-2", "GK", "6.5")]})
+    lock = (await gradebook.client.post("/locks", headers=principal, json={"scope": "class", "class_id": C6A1})).json()
+    filed = await gradebook.client.post(
+        "/corrections",
+        headers=teacher,
+        json={
+            "class_id": C6A1,
+            "subject_code": "toan",
+            "semester": 1,
+            "student_id": "st-1",
+            "column": "CK",
+            "value": "7",
+            "reason": "Chấm sót câu 3",
+            "evidence": "bai-ck-st1.pdf",
+            "witnesses": ["Lê Văn Tổ trưởng"],
+        },
+    )
+    assert filed.json()["witnesses"] == ["Lê Văn Tổ trưởng"]
+    await gradebook.client.post(f"/corrections/{filed.json()['id']}/approve", headers=principal, json={"note": "Đúng"})
+    await gradebook.client.delete(f"/locks/{lock['id']}", headers=principal)
+
+    entries = await audit_entries(gradebook)
+    assert [(e["seq"], e["action"], e["before"], e["after"]) for e in entries] == [
+        (1, "score.entered", None, "5.0"),
+        (2, "score.entered", None, "6.0"),
+        (3, "score.entered", "6.0", "6.5"),
+        (4, "lock.set", None, entries[3]["after"]),
+        (5, "correction.requested", "5.0", "7.0"),
+        (6, "correction.approved", {"status": "pending"}, {"status": "approved", "old": "5.0", "new": "7.0"}),
+        (7, "score.corrected", "5.0", "7.0"),
+        (8, "lock.lifted", entries[3]["after"], None),
+    ]
+    assert entries[0]["actor_name"] == "anvn.gv" and entries[0]["entity_id"] == f"{C6A1}:toan:1:st-1:CK"
+    assert entries[6]["actor_name"] == "anvn.gv" and "hieutruong" in entries[6]["reason"]
+    assert all(e["prev_hash"] == prev["hash"] for prev, e in zip(entries, entries[1:], strict=False))
+    verified = (await gradebook.client.get("/audit/verify", headers=principal, params={"school_id": SCHOOL})).json()
+    assert (verified["intact"], verified["entries"], verified["head_hash"]) == (True, 8, entries[-1]["hash"])
+    # Teachers, parents and other schools' principals cannot read the trail.
+    for headers in (
+        teacher,
+        gradebook.bearer(Role.PARENT, ScopeType.STUDENT, "st-1"),
+        gradebook.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, "sch-other"),
+    ):
+        assert (await gradebook.client.get("/audit", headers=headers, params={"school_id": SCHOOL})).status_code == 403
+
+
+async def test_tampering_with_an_audit_row_is_detected(gradebook: Gradebook) -> None:
+    teacher, principal = gradebook.teacher(), gradebook.principal()
+    for value in ("5", "6", "7"):
+        await gradebook.client.put(SHEET, headers=teacher, json={"entries": [entry("st-1", "TX1", value)]})
+    async with gradebook.service.runtime.engine.begin() as conn:
+        await conn.execute(sa.update(orm.audit).where(orm.audit.c.seq == 2).values(after='"9.0"'))
+    report = (await gradebook.client.get("/audit/verify", headers=principal, params={"school_id": SCHOOL})).json()
+    assert report["intact"] is False
+    assert report["breaks"][0]["seq"] == 2
+    async with gradebook.service.runtime.engine.begin() as conn:
+        await conn.execute(sa.update(orm.audit).where(orm.audit.c.seq == 2).values(after='"6.0"'))
+        await conn.execute(sa.delete(orm.audit).where(orm.audit.c.seq == 1))
+    report = (await gradebook.client.get("/audit/verify", headers=principal, params={"school_id": SCHOOL})).json()
+    assert report["intact"] is False and report["breaks"][0]["seq"] == 2
+
+
+async def test_audit_export_streams_every_entry_as_jsonl_and_csv(gradebook: Gradebook) -> None:
+    teacher, principal = gradebook.teacher(), gradebook.principal()
+    await gradebook.client.put(
+        SHEET, headers=teacher, json={"entries": [entry("st-1", "TX1", "5"), entry("st-2", "TX1", "6")]}
+    )
+    jsonl = await gradebook.client.get("/audit/export", headers=principal, params={"school_id": SCHOOL})
+    assert jsonl.status_code == 200 and jsonl.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in jsonl.text.splitlines()]
+    assert [(e["seq"], e["after"]) for e in lines] == [(1, "5.0"), (2, "6.0")]
+    csv_export = await gradebook.client.get(
+        "/audit/export", headers=principal, params={"school_id": SCHOOL, "format": "csv"}
+    )
+    rows = csv_export.text.lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("seq,recorded_at,actor_id") and len(rows) == 3
+    bad = await gradebook.client.get("/audit/export", headers=principal, params={"school_id": SCHOOL, "format": "xml"})
+    assert bad.status_code == 422 and "xml" in bad.text
+
+
+def edu_audit_verify(gradebook: Gradebook, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`edu audit verify` as an inspector runs it against this gradebook's database (SQLite file or PostgreSQL)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADEBOOK_")}
+    database_url = gradebook.service.runtime.settings.database_url
+    if database_url:
+        env["GRADEBOOK_DATABASE_URL"] = database_url
+    edu = str(Path(sys.executable).with_name("edu"))
+    return subprocess.run(
+        [edu, "audit", "verify", "--data-dir", str(data_dir)], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_edu_audit_verify_names_the_tampered_entry(gradebook: Gradebook, tmp_path: Path) -> None:
+    teacher = gradebook.teacher()
+    for value in ("5", "6", "7"):
+        await gradebook.client.put(SHEET, headers=teacher, json={"entries": [entry("st-1", "TX1", value)]})
+    intact = await asyncio.to_thread(edu_audit_verify, gradebook, tmp_path)
+    assert intact.returncode == 0, intact.stderr
+    assert f"✓ {SCHOOL}: 3 bản ghi toàn vẹn" in intact.stdout
+    async with gradebook.service.runtime.engine.begin() as conn:
+        await conn.execute(sa.update(orm.audit).where(orm.audit.c.seq == 3).values(actor_name="nguoi-khac"))
+    tampered = await asyncio.to_thread(edu_audit_verify, gradebook, tmp_path)
+    assert tampered.returncode == 1
+    assert f"✗ {SCHOOL}: lưu vết đã bị can thiệp" in tampered.stdout
+    assert "bản ghi số 3: Nội dung bản ghi đã bị sửa" in tampered.stdout
+
+
+def test_edu_audit_verify_without_a_database_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADEBOOK_")}
+    edu = str(Path(sys.executable).with_name("edu"))
+    result = subprocess.run(
+        [edu, "audit", "verify", "--data-dir", str(tmp_path / "none")], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "Lỗi: không tìm thấy cơ sở dữ liệu" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_deleted_newest_entries_are_found_against_the_published_head(
+    gradebook: Gradebook, tmp_path: Path
+) -> None:
+    teacher, principal = gradebook.teacher(), gradebook.principal()
+    for value in ("5", "6", "7"):
+        await gradebook.client.put(SHEET, headers=teacher, json={"entries": [entry("st-1", "TX1", value)]})
+    t = gradebook.service.runtime.messaging.outbox
+    async with gradebook.service.runtime.engine.connect() as conn:
+        envelopes = (
+            await conn.execute(
+                sa.select(t.c.envelope)
+                .where(t.c.event_type == "vn.edurecords.gradebook.audit.head-advanced.v1")
+                .order_by(t.c.seq)
+            )
+        ).all()
+    heads = [json.loads(e.envelope)["data"] for e in envelopes]
+    assert [h["seq"] for h in heads] == [1, 2, 3]
+    anchor = {"anchor_seq": heads[-1]["seq"], "anchor_hash": heads[-1]["hash"]}
+    async with gradebook.service.runtime.engine.begin() as conn:
+        await conn.execute(sa.delete(orm.audit).where(orm.audit.c.seq == 3))
+    alone = (await gradebook.client.get("/audit/verify", headers=principal, params={"school_id": SCHOOL})).json()
+    assert alone["intact"] is True  # the chain by itself cannot show a removed tail
+    anchored = (
+        await gradebook.client.get("/audit/verify", headers=principal, params={"school_id": SCHOOL, **anchor})
+    ).json()
+    assert anchored["intact"] is False and "Thiếu các bản ghi cuối" in anchored["breaks"][0]["reason"]
+    half = await gradebook.client.get("/audit/verify", headers=principal, params={"school_id": SCHOOL, "anchor_seq": 3})
+    assert half.status_code == 422 and half.json()["field"] == "anchor_hash"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADEBOOK_")}
+    if gradebook.service.runtime.settings.database_url:
+        env["GRADEBOOK_DATABASE_URL"] = gradebook.service.runtime.settings.database_url
+    edu = str(Path(sys.executable).with_name("edu"))
+    cli = await asyncio.to_thread(
+        subprocess.run,
+        [edu, "audit", "verify", "--data-dir", str(tmp_path), "--anchor", f"{SCHOOL}=3:{heads[-1]['hash']}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 1 and "Thiếu các bản ghi cuối" in cli.stdout

@@ -34,6 +34,13 @@ class Permission(StrEnum):
     PEOPLE_WRITE = "people.write"  # student profiles (lý lịch), guardians and consents
     ACCOUNT_MANAGE = "account.manage"  # create, reset, disable and list accounts in scope
     AUDIT_READ = "audit.read"  # read and export the audit trail (lưu vết) in scope
+    ATTENDANCE_RECORD = "attendance.record"  # daily attendance (điểm danh) of a class
+    DISCIPLINE_RECORD = "discipline.record"  # discipline (kỉ luật) and reward (khen thưởng) entries
+    CONDUCT_RATE = "conduct.rate"  # training results (rèn luyện) per semester, TT27 qualities and competences
+    EXEMPTION_MANAGE = "exemption.manage"  # subject exemptions (miễn học) and individual-plan overrides
+    RESULTS_SUBMIT = "results.submit"  # the homeroom teacher submits the class results and proposed lists
+    RESULTS_APPROVE = "results.approve"  # the principal approves class results, promotion, retest and award lists
+    GRADEBOOK_INSPECT = "gradebook.inspect"  # upper levels open inspection windows over schools in scope
 
 
 _ALL = frozenset(Permission)
@@ -45,7 +52,17 @@ def _perms(*permissions: Permission, base: frozenset[Permission] = frozenset()) 
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PLATFORM_ADMIN: _ALL - {Permission.SCORES_ENTER, Permission.TRANSCRIPT_SIGN},
+    # Records are kept by the people who teach and lead the school: a platform admin never writes them.
+    Role.PLATFORM_ADMIN: _ALL
+    - {
+        Permission.SCORES_ENTER,
+        Permission.TRANSCRIPT_SIGN,
+        Permission.ATTENDANCE_RECORD,
+        Permission.DISCIPLINE_RECORD,
+        Permission.CONDUCT_RATE,
+        Permission.RESULTS_SUBMIT,
+        Permission.RESULTS_APPROVE,
+    },
     Role.DEPARTMENT_ADMIN: _perms(
         Permission.ORG_MANAGE, Permission.MESSAGE_SEND, Permission.ACCOUNT_MANAGE, base=_READ
     ),
@@ -96,6 +113,22 @@ for _role, _extra in _STRUCTURE_AND_PEOPLE.items():
 # PLATFORM_ADMIN has it through _ALL.
 for _role in (Role.DEPARTMENT_ADMIN, Role.UNIT_ADMIN, Role.PRINCIPAL, Role.INSPECTOR):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Permission.AUDIT_READ}
+
+# Class records (DOMAIN §2): the homeroom teacher keeps attendance, conduct and the class results; the supervisor
+# (giám thị) takes daily attendance and discipline; the principal rules on exemptions, rewards and approves the lists;
+# the Sở and intermediate units open inspection windows.
+_CLASS_RECORDS: dict[Role, frozenset[Permission]] = {
+    Role.HOMEROOM_TEACHER: frozenset(
+        {Permission.ATTENDANCE_RECORD, Permission.DISCIPLINE_RECORD, Permission.CONDUCT_RATE, Permission.RESULTS_SUBMIT}
+    ),
+    Role.SUPERVISOR: frozenset({Permission.ATTENDANCE_RECORD, Permission.DISCIPLINE_RECORD}),
+    Role.PRINCIPAL: frozenset({Permission.DISCIPLINE_RECORD, Permission.EXEMPTION_MANAGE, Permission.RESULTS_APPROVE}),
+    Role.SCHOOL_ADMIN: frozenset({Permission.EXEMPTION_MANAGE}),
+    Role.DEPARTMENT_ADMIN: frozenset({Permission.GRADEBOOK_INSPECT}),
+    Role.UNIT_ADMIN: frozenset({Permission.GRADEBOOK_INSPECT}),
+}
+for _role, _extra in _CLASS_RECORDS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 Scope = tuple[ScopeType, str]
 

@@ -64,7 +64,12 @@ LockScope = Literal["column", "class_subject", "class", "school"]
 
 
 class GradebookLocked(EventPayload, event_type="vn.edurecords.gradebook.lock.set", topic=TOPIC):
-    """The principal locked part of the gradebook (a column, a class's subject, a class or the whole school)."""
+    """Part of a school's gradebook was locked (a column, a class's subject, a class or the whole school).
+
+    Set by the principal, or by an upper level's inspection window (`kind="inspection"`, one event per school),
+    or again after the one fix it was opened for (`relock_of`). It is in force from `starts_at` (None: `locked_at`)
+    until `ends_at` (None: until lifted); a scheduled lock is announced when it is set, not when it starts.
+    """
 
     lock_id: str
     school_id: str
@@ -75,6 +80,11 @@ class GradebookLocked(EventPayload, event_type="vn.edurecords.gradebook.lock.set
     column: str | None = None
     locked_by: str
     locked_at: datetime
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    kind: Literal["school", "inspection"] = "school"
+    window_id: str | None = None
+    relock_of: str | None = None
 
 
 class GradebookUnlocked(EventPayload, event_type="vn.edurecords.gradebook.lock.lifted", topic=TOPIC):
@@ -84,3 +94,5 @@ class GradebookUnlocked(EventPayload, event_type="vn.edurecords.gradebook.lock.l
     school_id: str
     unlocked_by: str
     unlocked_at: datetime
+    # Opened for one fix: the first save under it locks the same cells again.
+    relock_after_save: bool = False

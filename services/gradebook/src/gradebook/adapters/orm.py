@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from edu_shared.audit.trail import add_audit_trail_table
 from edu_shared.db.messaging import add_messaging_tables
 from edu_shared.directory import add_directory_tables
 
 metadata = sa.MetaData()
 messaging = add_messaging_tables(metadata)
 directory = add_directory_tables(metadata)
+# The legal trail of every change (scores, locks, corrections, attendance, conduct…), hash-chained per school.
+audit = add_audit_trail_table(metadata)
 
 # Projections of identity events (roster): what a class studies, who is in it, who teaches what.
 class_subjects = sa.Table(
@@ -116,6 +119,18 @@ locks = sa.Table(
     sa.Column("locked_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("unlocked_by", sa.String(128), nullable=True),
     sa.Column("unlocked_at", sa.DateTime(timezone=True), nullable=True),
+    # The window: in force from starts_at (null: locked_at) until ends_at (null: until lifted).
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
+    # "school" (set by the school's leaders) or "inspection" (one school's share of an upper level's window).
+    sa.Column("kind", sa.String(16), nullable=False, server_default="school"),
+    sa.Column("window_id", sa.String(36), nullable=True, index=True),
+    sa.Column("org_unit_id", sa.String(64), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=True),
+    # Lifted for one fix: the first save under it locks again (relocked_at stamps that), as lock `relock_of`.
+    sa.Column("relock_after_save", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("relocked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("relock_of", sa.String(36), nullable=True),
 )
 
 # Yêu cầu sửa điểm sau khóa sổ: filed by the teacher, decided by the principal; kept whatever the outcome.
@@ -133,6 +148,8 @@ corrections = sa.Table(
     sa.Column("new_value", sa.String(8), nullable=True),
     sa.Column("reason", sa.String(1000), nullable=False),
     sa.Column("evidence", sa.String(500), nullable=True),
+    # Người chứng kiến named on the correction record (biên bản), as a JSON list of names.
+    sa.Column("witnesses", sa.JSON, nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("requested_by", sa.String(128), nullable=False),
     sa.Column("requested_by_name", sa.String(255), nullable=False),
@@ -141,3 +158,20 @@ corrections = sa.Table(
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("decision_note", sa.String(1000), nullable=True),
 )
+
+# Minh chứng of a correction request: files in the object store (content-addressed), numbered 1, 2, … per request.
+correction_evidence = sa.Table(
+    "correction_evidence",
+    metadata,
+    sa.Column("correction_id", sa.String(36), primary_key=True),
+    sa.Column("n", sa.SmallInteger, primary_key=True),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content_type", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("uploaded_by", sa.String(128), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+from gradebook.adapters import orm_calendar, orm_records, orm_results  # noqa: E402, F401

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 
 from edu_shared.web.app import CurrentUser
 from edu_shared.web.directory_api import directory_router
 from gradebook.bootstrap import GradebookService
-from gradebook.domain.corrections import Correction, CorrectionStatus
-from gradebook.domain.locks import Lock
+from gradebook.domain.corrections import Correction, CorrectionStatus, EvidenceFile, check_evidence_size
+from gradebook.domain.locks import Lock, Upcoming
 from gradebook.domain.results import SubjectYear
 from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import Entry, format_value
@@ -20,9 +21,13 @@ from gradebook.entrypoints.schemas import (
     CorrectionCreate,
     CorrectionDecision,
     CorrectionRead,
+    EvidenceFileRead,
+    InspectionWindowCreate,
+    InspectionWindowRead,
     LearningRead,
     LockCreate,
     LockRead,
+    ScheduledLockRead,
     ScoreChangeRead,
     ScoreHistoryRead,
     ScoreSheetRead,
@@ -32,8 +37,9 @@ from gradebook.entrypoints.schemas import (
     StudentResultsRead,
     SubjectYearRead,
 )
-from gradebook.service_layer import handlers
-from gradebook.service_layer.handlers import Caller, RecordScores, RequestCorrection, SetLock, Sheet
+from gradebook.service_layer import evidence, handlers, locking
+from gradebook.service_layer.handlers import Caller, RecordScores, RequestCorrection, Sheet
+from gradebook.service_layer.locking import InspectionWindow, OpenInspectionWindow, SetLock
 
 router = directory_router()
 
@@ -46,6 +52,7 @@ def service_of(request: Request) -> GradebookService:
 ServiceDep = Annotated[GradebookService, Depends(service_of)]
 Semester = Annotated[int, Path(ge=1, le=2, description="Học kì (1 hoặc 2)")]
 SHEET = "/classes/{class_id}/subjects/{subject_code}/semesters/{semester}"
+_EVIDENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 def _caller(service: GradebookService, user: CurrentUser) -> Caller:
@@ -63,7 +70,17 @@ def _lock_read(lock: Lock) -> LockRead:
         column=lock.column,
         locked_by=lock.locked_by,
         locked_at=lock.locked_at,
+        starts_at=lock.starts_at,
+        ends_at=lock.ends_at,
+        kind=lock.kind,
+        window_id=lock.window_id,
+        reason=lock.reason,
+        relock_of=lock.relock_of,
     )
+
+
+def _scheduled_read(u: Upcoming) -> ScheduledLockRead:
+    return ScheduledLockRead(**_lock_read(u.lock).model_dump(), columns=u.columns)
 
 
 def _sheet_read(sheet: Sheet) -> ScoreSheetRead:
@@ -79,6 +96,8 @@ def _sheet_read(sheet: Sheet) -> ScoreSheetRead:
         semester=sheet.semester,
         columns=sheet.columns,
         locked_columns={c: _lock_read(lk) for c, lk in sheet.locked_columns.items()},
+        scheduled_locks=[_scheduled_read(u) for u in sheet.scheduled_locks],
+        version=sheet.version,
         students=[
             SheetRowRead(
                 student_id=r.student_id,
@@ -104,6 +123,7 @@ async def put_scores(
             subject_code=subject_code,
             semester=semester,
             entries=[Entry(student_id=e.student_id, column=e.column, value=e.value) for e in body.entries],
+            expected_version=body.expected_version,
         ),
         service.uow(),
         caller=caller,
@@ -153,10 +173,10 @@ async def get_score_history(
     ]
 
 
-@router.post("/locks", tags=["locks"], status_code=201, summary="Khóa sổ điểm")
+@router.post("/locks", tags=["locks"], status_code=201, summary="Khóa sổ điểm (ngay hoặc hẹn giờ)")
 async def post_lock(body: LockCreate, user: CurrentUser, service: ServiceDep) -> LockRead:
-    """Lock a column, a class's subject, a class or the whole school; changes to covered cells are refused."""
-    lock = await handlers.set_lock(
+    """Lock a column, a class's subject, a class or the whole school, now or from `starts_at` until `ends_at`."""
+    lock = await locking.set_lock(
         SetLock(
             scope=body.scope,
             school_id=body.school_id,
@@ -164,6 +184,8 @@ async def post_lock(body: LockCreate, user: CurrentUser, service: ServiceDep) ->
             subject_code=body.subject_code,
             semester=body.semester,
             column=body.column,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
         ),
         service.uow,
         caller=_caller(service, user),
@@ -171,15 +193,63 @@ async def post_lock(body: LockCreate, user: CurrentUser, service: ServiceDep) ->
     return _lock_read(lock)
 
 
+@router.get("/locks", tags=["locks"], summary="Các khóa đang có hiệu lực hoặc đã hẹn giờ của trường")
+async def get_locks(
+    user: CurrentUser, service: ServiceDep, school_id: Annotated[str, Query(min_length=1)]
+) -> list[LockRead]:
+    """The school's locks in force or scheduled, inspection windows included (who set them, why, until when)."""
+    locks = await locking.school_locks(service.uow(), caller=_caller(service, user), school_id=school_id)
+    return [_lock_read(lk) for lk in locks]
+
+
 @router.delete("/locks/{lock_id}", tags=["locks"], summary="Mở khóa sổ điểm")
-async def delete_lock(lock_id: str, user: CurrentUser, service: ServiceDep) -> LockRead:
-    """Lift a lock; the lock stays on record with who lifted it and when."""
-    lock, at, by = await handlers.lift_lock(lock_id, service.uow, caller=_caller(service, user))
-    return _lock_read(lock).model_copy(update={"unlocked_at": at, "unlocked_by": by})
+async def delete_lock(
+    lock_id: str,
+    user: CurrentUser,
+    service: ServiceDep,
+    relock_after_save: Annotated[
+        bool, Query(description="Mở tạm cho một lần sửa: lần lưu đầu tiên vào phần bị khóa sẽ khóa lại ngay")
+    ] = False,
+) -> LockRead:
+    """Lift a lock (it stays on record with who lifted it and when), or open it for one fix only."""
+    lock, at, by = await locking.lift_lock(
+        lock_id, service.uow, caller=_caller(service, user), relock_after_save=relock_after_save
+    )
+    return _lock_read(lock).model_copy(
+        update={"unlocked_at": at, "unlocked_by": by, "relock_after_save": relock_after_save}
+    )
+
+
+def _window_read(w: InspectionWindow) -> InspectionWindowRead:
+    return InspectionWindowRead(**asdict(w))
+
+
+@router.post(
+    "/inspection-windows", tags=["locks"], status_code=201, summary="Mở đợt kiểm tra (khóa sổ các trường trong đơn vị)"
+)
+async def post_inspection_window(
+    body: InspectionWindowCreate, user: CurrentUser, service: ServiceDep
+) -> InspectionWindowRead:
+    """Sở or unit admins make every gradebook of the schools under an org unit read-only for the window."""
+    window = await locking.open_inspection_window(
+        OpenInspectionWindow(
+            org_unit_id=body.org_unit_id, starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason
+        ),
+        service.uow,
+        caller=_caller(service, user),
+    )
+    return _window_read(window)
+
+
+@router.delete("/inspection-windows/{window_id}", tags=["locks"], summary="Kết thúc sớm đợt kiểm tra")
+async def delete_inspection_window(window_id: str, user: CurrentUser, service: ServiceDep) -> InspectionWindowRead:
+    """End the window for every school it covers (GRADEBOOK_INSPECT over its org unit; a principal cannot)."""
+    window = await locking.close_inspection_window(window_id, service.uow, caller=_caller(service, user))
+    return _window_read(window)
 
 
 def _correction_read(c: Correction) -> CorrectionRead:
-    return CorrectionRead(**asdict(c))
+    return CorrectionRead(**{**asdict(c), "witnesses": list(c.witnesses)})
 
 
 @router.post("/corrections", tags=["corrections"], status_code=201, summary="Gửi yêu cầu sửa điểm sau khóa sổ")
@@ -195,6 +265,7 @@ async def post_correction(body: CorrectionCreate, user: CurrentUser, service: Se
             value=body.value,
             reason=body.reason,
             evidence=body.evidence,
+            witnesses=tuple(body.witnesses),
         ),
         service.uow,
         caller=_caller(service, user),
@@ -236,6 +307,103 @@ async def reject_correction(
         correction_id, service.uow, approve=False, note=body.note, caller=_caller(service, user)
     )
     return _correction_read(decided)
+
+
+def _evidence_read(f: EvidenceFile) -> EvidenceFileRead:
+    return EvidenceFileRead(
+        correction_id=f.correction_id,
+        n=f.n,
+        sha256=f.sha256,
+        content_type=f.content_type,
+        size=f.size,
+        filename=f.filename,
+        uploaded_by=f.uploaded_by,
+        uploaded_at=f.uploaded_at,
+    )
+
+
+async def _body_within_limit(request: Request) -> bytes:
+    """The raw body, refused as soon as it passes the evidence size limit (never buffered beyond it)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        check_evidence_size(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_EVIDENCE_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "Nội dung tệp (bản quét PDF hoặc ảnh JPEG/PNG, tối đa 10 MB); định dạng đọc từ nội dung tệp.",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _EVIDENCE_TYPES},
+    }
+}
+
+
+@router.post(
+    "/corrections/{correction_id}/evidence",
+    tags=["corrections"],
+    status_code=201,
+    summary="Tải lên minh chứng cho yêu cầu sửa điểm",
+    openapi_extra=_EVIDENCE_BODY,
+)
+async def post_evidence(
+    correction_id: str,
+    request: Request,
+    user: CurrentUser,
+    service: ServiceDep,
+    filename: Annotated[str | None, Query(max_length=255, description="Tên tệp hiển thị")] = None,
+) -> EvidenceFileRead:
+    """The requester uploads the scanned test paper or a photo (raw body) while the request is pending."""
+    data = await _body_within_limit(request)
+    stored = await evidence.attach_evidence(
+        evidence.AttachEvidence(
+            correction_id=correction_id,
+            data=data,
+            filename=filename,
+            declared_type=request.headers.get("content-type"),
+        ),
+        service.uow,
+        store=service.evidence_store,
+        retention=service.evidence_retention,
+        caller=_caller(service, user),
+    )
+    return _evidence_read(stored)
+
+
+@router.get("/corrections/{correction_id}/evidence", tags=["corrections"], summary="Danh sách minh chứng")
+async def get_evidence_list(correction_id: str, user: CurrentUser, service: ServiceDep) -> list[EvidenceFileRead]:
+    """The request's evidence files in upload order (requester, principal, inspectors)."""
+    files = await evidence.list_evidence(service.uow, correction_id=correction_id, caller=_caller(service, user))
+    return [_evidence_read(f) for f in files]
+
+
+@router.get(
+    "/corrections/{correction_id}/evidence/{n}",
+    tags=["corrections"],
+    summary="Tải về một tệp minh chứng",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in _EVIDENCE_TYPES}}},
+)
+async def get_evidence_file(
+    correction_id: str, n: Annotated[int, Path(ge=1)], user: CurrentUser, service: ServiceDep
+) -> Response:
+    """The file as uploaded (its sha256 checked), for the requester, the principal and inspectors."""
+    found, data = await evidence.read_evidence(
+        service.uow, correction_id=correction_id, n=n, store=service.evidence_store, caller=_caller(service, user)
+    )
+    return Response(
+        content=data,
+        media_type=found.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{found.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _learning(result: LearningResult | None) -> LearningRead | None:

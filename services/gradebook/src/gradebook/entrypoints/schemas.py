@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from gradebook.domain.corrections import CorrectionStatus
-from gradebook.domain.locks import LockScope
+from gradebook.domain.locks import LockKind, LockScope
 
 
 class ScoreEntryCreate(BaseModel):
@@ -28,6 +28,11 @@ class ScoresUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     entries: list[ScoreEntryCreate] = Field(min_length=1, max_length=2000)
+    expected_version: int | None = Field(
+        default=None,
+        ge=0,
+        description="Phiên bản bảng điểm lúc mở (trường `version` khi GET); khác hiện tại → 409, không lưu gì.",
+    )
 
 
 class ScoreChangeRead(BaseModel):
@@ -49,6 +54,21 @@ class LockRead(BaseModel):
     locked_at: datetime
     unlocked_by: str | None = None
     unlocked_at: datetime | None = None
+    starts_at: datetime | None = Field(default=None, description="Bắt đầu có hiệu lực; null: từ lúc khóa")
+    ends_at: datetime | None = Field(default=None, description="Hết hiệu lực; null: đến khi mở khóa")
+    kind: LockKind = Field(
+        default="school", description="school: do trường khóa; inspection: đợt kiểm tra của cấp trên"
+    )
+    window_id: str | None = Field(default=None, description="Đợt kiểm tra (khóa loại inspection)")
+    reason: str | None = None
+    relock_of: str | None = Field(default=None, description="Khóa lại sau khi lưu sửa chữa: khóa đã được mở tạm")
+    relock_after_save: bool = Field(default=False, description="Đã mở tạm cho một lần sửa; lần lưu đầu tiên khóa lại")
+
+
+class ScheduledLockRead(LockRead):
+    """A lock not yet in force: the sheet's columns it will lock, from `starts_at`."""
+
+    columns: list[str]
 
 
 class SheetRowRead(BaseModel):
@@ -71,7 +91,11 @@ class ScoreSheetRead(BaseModel):
     semester: int
     columns: list[str]
     locked_columns: dict[str, LockRead]
+    scheduled_locks: list[ScheduledLockRead] = Field(
+        default_factory=list, description="Khóa đã hẹn giờ, chưa có hiệu lực: cột nào sẽ khóa và từ khi nào"
+    )
     students: list[SheetRowRead]
+    version: int = Field(description="Số lần bảng điểm đã thay đổi; gửi lại trong `expected_version` khi lưu.")
 
 
 class ScoresRecordedRead(BaseModel):
@@ -103,6 +127,36 @@ class LockCreate(BaseModel):
     subject_code: str | None = None
     semester: int | None = Field(default=None, ge=1, le=2)
     column: str | None = Field(default=None, max_length=8)
+    starts_at: datetime | None = Field(
+        default=None, description="Hẹn giờ khóa (không ghi múi giờ: giờ Việt Nam); null: khóa ngay"
+    )
+    ends_at: datetime | None = Field(default=None, description="Tự hết hiệu lực lúc này; null: đến khi mở khóa")
+
+
+class InspectionWindowCreate(BaseModel):
+    """Đợt kiểm tra: every gradebook of the schools under an org unit is read-only from starts_at to ends_at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org_unit_id: str = Field(min_length=1, max_length=64)
+    starts_at: datetime | None = Field(default=None, description="Không ghi múi giờ: giờ Việt Nam; null: ngay")
+    ends_at: datetime
+    reason: str | None = Field(default=None, max_length=500, examples=["Kiểm tra hồ sơ chuyên môn học kì I"])
+
+
+class InspectionWindowRead(BaseModel):
+    id: str
+    org_unit_id: str
+    org_unit_name: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    reason: str | None
+    opened_by: str
+    opened_at: datetime
+    school_ids: list[str]
+    lock_ids: list[str]
+    closed_by: str | None = None
+    closed_at: datetime | None = None
 
 
 class CorrectionCreate(BaseModel):
@@ -118,6 +172,9 @@ class CorrectionCreate(BaseModel):
     value: Decimal | str | None = Field(examples=["7,5", "Đ"])
     reason: str = Field(min_length=3, max_length=1000)
     evidence: str | None = Field(default=None, max_length=500, description="Tham chiếu minh chứng (bài kiểm tra…)")
+    witnesses: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] = Field(
+        default_factory=list, max_length=10, description="Người chứng kiến, ghi trong biên bản sửa chữa dữ liệu"
+    )
 
 
 class CorrectionDecision(BaseModel):
@@ -145,6 +202,7 @@ class CorrectionRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str | None
+    witnesses: list[str]
 
 
 class SubjectYearRead(BaseModel):
@@ -175,3 +233,16 @@ class ClassResultsRead(BaseModel):
     school_year: str
     subjects: list[str]
     students: list[StudentResultsRead]
+
+
+class EvidenceFileRead(BaseModel):
+    """One evidence file of a correction request; its bytes are at `/corrections/{correction_id}/evidence/{n}`."""
+
+    correction_id: str
+    n: int
+    sha256: str
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int
+    filename: str
+    uploaded_by: str
+    uploaded_at: datetime

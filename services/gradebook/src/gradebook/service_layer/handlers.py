@@ -1,4 +1,4 @@
-"""Use cases of score entry and locking: plain async functions over a command and a unit of work."""
+"""Use cases of score entry and corrections (locks: locking.py): async functions over a command and a unit of work."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Literal
 
 from edu_shared.auth.permissions import Permission, ScopeResolver, authorize
 from edu_shared.auth.principal import CurrentUserClaims, ScopeType
-from edu_shared.contracts.gradebook import GradebookLocked, GradebookUnlocked, ScoreChange, ScoresRecorded
+from edu_shared.contracts.gradebook import ScoreChange, ScoresRecorded
 from edu_shared.errors import Conflict, InvalidInput, NotFound
 from gradebook.adapters.scores_repo import ClassInfo, HistoryRow, SheetKey, SubjectInfo
-from gradebook.domain.corrections import Correction, CorrectionStatus, decide
-from gradebook.domain.locks import Cell, Lock, LockScope, check_lock_target, locked_error
+from gradebook.domain.corrections import Correction, CorrectionStatus, decide, require_evidence
+from gradebook.domain.locks import Cell, Lock, Upcoming, locked_error, upcoming
 from gradebook.domain.results import SubjectYear, learning_for
 from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import (
@@ -29,6 +29,8 @@ from gradebook.domain.sheet import (
     parse_stored,
     semester_result,
 )
+from gradebook.service_layer import locking
+from gradebook.service_layer.calendar import check_correction_cutoff
 from gradebook.service_layer.uow import GradebookUnitOfWork
 
 
@@ -46,16 +48,15 @@ class RecordScores:
     subject_code: str
     semester: int
     entries: Sequence[Entry]
+    # The sheet version the teacher's screen was showing; None skips the check (a single cell typed on its own).
+    expected_version: int | None = None
 
 
-@dataclass(frozen=True)
-class SetLock:
-    scope: LockScope
-    school_id: str | None = None
-    class_id: str | None = None
-    subject_code: str | None = None
-    semester: int | None = None
-    column: str | None = None
+class SheetChanged(Conflict):
+    """Someone else saved the sheet since the caller loaded it: nothing is written, the caller reloads."""
+
+    slug = "sheet-changed"
+    title = "Bảng điểm đã được người khác thay đổi"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Sheet:
     columns: list[str]
     rows: list[SheetRow]
     locked_columns: dict[str, Lock] = field(default_factory=dict)
+    version: int = 0
+    scheduled_locks: list[Upcoming] = field(default_factory=list)  # not yet in force, soonest first
 
 
 def _class_subject_scope(class_id: str, subject_code: str) -> tuple[ScopeType, str]:
@@ -116,6 +119,8 @@ async def record_scores(cmd: RecordScores, uow: GradebookUnitOfWork, *, caller: 
             students=roster,
         )
         key: SheetKey = (cmd.class_id, cmd.subject_code, cmd.semester)
+        if cmd.expected_version is not None:
+            await _check_version(uow, key, expected=cmd.expected_version, roster=roster)
         current = await uow.scores.sheet_values(key)
         changes = [
             ScoreChange(
@@ -156,8 +161,39 @@ async def record_scores(cmd: RecordScores, uow: GradebookUnitOfWork, *, caller: 
             by_name=caller.user.username,
             source="entry",
         )
+        # A column opened for one fix locks again with this save, in this transaction (DOMAIN §4).
+        await locking.relock_after_save(
+            uow, school_id=klass.school_id, key=key, columns=[c.column for c in changes], caller=caller
+        )
         await uow.commit()
         return changes
+
+
+async def _check_version(uow: GradebookUnitOfWork, key: SheetKey, *, expected: int, roster: Mapping[str, str]) -> None:
+    version = await uow.scores.sheet_version(key)
+    if version == expected:
+        return
+    since = (await uow.scores.history(key))[expected:] if 0 <= expected < version else []
+    cells = [
+        {
+            "student_id": h.student_id,
+            "column": h.column,
+            "old": h.old_value,
+            "new": h.new_value,
+            "by": h.changed_by_name,
+        }
+        for h in since
+    ]
+    who = sorted({h.changed_by_name for h in since})
+    raise SheetChanged(
+        f"Bảng điểm đã có {version - expected} thay đổi"
+        f"{' của ' + ', '.join(who) if who else ''} kể từ khi bạn mở (phiên bản {expected}, hiện tại {version}). "
+        "Không có điểm nào được lưu; hãy tải lại bảng điểm rồi nhập lại.",
+        field="expected_version",
+        value=expected,
+        current_version=version,
+        changed_cells=[{**c, "student_name": roster.get(str(c["student_id"]), "")} for c in cells[:200]],
+    )
 
 
 async def _apply_changes(
@@ -172,20 +208,23 @@ async def _apply_changes(
     source: Literal["entry", "correction"],
     approved_by: str | None = None,
     correction_id: str | None = None,
+    reason: str | None = None,
 ) -> None:
-    """Write the new values, their history rows and the ScoresRecorded event, all in the caller's transaction."""
+    """Write the new values, their history and audit entries and the ScoresRecorded event, in one transaction."""
     class_id, subject_code, semester = key
     now = datetime.now(UTC)
     history: list[dict[str, object]] = []
     for change in changes:
-        await uow.scores.set_value(
-            key,
-            school_id=klass.school_id,
-            student_id=change.student_id,
-            column=change.column,
-            value=values[(change.student_id, change.column)],
-            by=by,
-            at=now,
+        uow.audit.record(
+            chain=klass.school_id,
+            actor_id=by,
+            actor_name=by_name,
+            action="score.corrected" if source == "correction" else "score.entered",
+            entity="score",
+            entity_id=f"{class_id}:{subject_code}:{semester}:{change.student_id}:{change.column}",
+            before=change.old,
+            after=change.new,
+            reason=None if correction_id is None else f"{reason} (yêu cầu {correction_id}, duyệt: {approved_by})",
         )
         history.append(
             {
@@ -205,6 +244,14 @@ async def _apply_changes(
                 "correction_id": correction_id,
             }
         )
+    # One statement for the whole batch, not one per cell: a saved sheet is hundreds of cells.
+    await uow.scores.set_values(
+        key,
+        school_id=klass.school_id,
+        values={(c.student_id, c.column): values[(c.student_id, c.column)] for c in changes},
+        by=by,
+        at=now,
+    )
     await uow.scores.append_history(history)
     uow.emit(
         ScoresRecorded(
@@ -257,7 +304,11 @@ async def score_sheet(
             )
             if found is not None:
                 locked[c] = found
+        sheet_cells = [Cell(klass.school_id, class_id, subject_code, semester, c) for c in sheet_columns]
+        scheduled = upcoming(locks, sheet_cells, at=datetime.now(UTC))
+        version = await uow.scores.sheet_version((class_id, subject_code, semester))
         return Sheet(
+            version=version,
             school_id=klass.school_id,
             class_id=class_id,
             class_name=klass.name,
@@ -267,6 +318,7 @@ async def score_sheet(
             columns=sheet_columns,
             rows=rows,
             locked_columns=locked,
+            scheduled_locks=scheduled,
         )
 
 
@@ -282,96 +334,6 @@ async def sheet_history(
         return await uow.scores.history((class_id, subject_code, semester))
 
 
-async def _lock_school(cmd: SetLock, uow: GradebookUnitOfWork) -> str:
-    """The school a lock belongs to, from its class when it names one."""
-    async with uow:
-        if cmd.class_id is None:
-            if cmd.school_id is None:
-                raise InvalidInput("Khóa toàn trường cần chỉ rõ trường (school_id).", missing=["school_id"])
-            return cmd.school_id
-        klass = await uow.scores.class_info(cmd.class_id)
-        if klass is None:
-            raise NotFound(f"Không tìm thấy lớp {cmd.class_id}.", class_id=cmd.class_id)
-        if cmd.school_id is not None and cmd.school_id != klass.school_id:
-            raise Conflict(
-                f"Lớp {klass.name} không thuộc trường {cmd.school_id}.", class_id=cmd.class_id, school_id=cmd.school_id
-            )
-        if cmd.subject_code is not None:
-            await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
-        return klass.school_id
-
-
-async def set_lock(cmd: SetLock, uow_factory: Callable[[], GradebookUnitOfWork], *, caller: Caller) -> Lock:
-    """Lock part of a school's gradebook (GRADEBOOK_LOCK over the school); the lock is kept as audit."""
-    check_lock_target(
-        scope=cmd.scope,
-        class_id=cmd.class_id,
-        subject_code=cmd.subject_code,
-        semester=cmd.semester,
-        column=cmd.column,
-    )
-    school_id = await _lock_school(cmd, uow_factory())
-    # Checked between transactions: the resolver reads the directory in its own session (one SQLite writer).
-    await authorize(caller.user, Permission.GRADEBOOK_LOCK, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
-    lock = Lock(
-        id=str(uuid.uuid4()),
-        school_id=school_id,
-        scope=cmd.scope,
-        class_id=cmd.class_id if cmd.scope != "school" else None,
-        subject_code=cmd.subject_code if cmd.scope in ("class_subject", "column") else None,
-        semester=cmd.semester,
-        column=cmd.column if cmd.scope == "column" else None,
-        locked_by=caller.user.username,
-        locked_at=datetime.now(UTC),
-    )
-    async with uow_factory() as uow:
-        await uow.scores.serialize_school(school_id)
-        await uow.scores.add_lock(lock)
-        uow.emit(
-            GradebookLocked(
-                lock_id=lock.id,
-                school_id=lock.school_id,
-                scope=lock.scope,
-                class_id=lock.class_id,
-                subject_code=lock.subject_code,
-                semester=lock.semester,
-                column=lock.column,
-                locked_by=lock.locked_by,
-                locked_at=lock.locked_at,
-            ),
-            partition_key=lock.school_id,
-        )
-        await uow.commit()
-    return lock
-
-
-async def lift_lock(
-    lock_id: str, uow_factory: Callable[[], GradebookUnitOfWork], *, caller: Caller
-) -> tuple[Lock, datetime, str]:
-    """Unlock (mở khóa): the lock row stays, stamped with who lifted it and when."""
-    async with uow_factory() as uow:
-        found = await uow.scores.lock(lock_id)
-    if found is None:
-        raise NotFound(f"Không tìm thấy khóa {lock_id}.", lock_id=lock_id)
-    lock = found[0]
-    await authorize(
-        caller.user, Permission.GRADEBOOK_LOCK, (ScopeType.SCHOOL, lock.school_id), resolver=caller.resolver
-    )
-    async with uow_factory() as uow:
-        current = await uow.scores.lock(lock_id)
-        if current is None or current[1] is not None:
-            raise Conflict(f"Khóa {lock_id} đã được mở trước đó.", lock_id=lock_id)
-        now = datetime.now(UTC)
-        by = caller.user.username
-        await uow.scores.lift_lock(lock_id, by=by, at=now)
-        uow.emit(
-            GradebookUnlocked(lock_id=lock_id, school_id=lock.school_id, unlocked_by=by, unlocked_at=now),
-            partition_key=lock.school_id,
-        )
-        await uow.commit()
-    return lock, now, by
-
-
 @dataclass(frozen=True)
 class RequestCorrection:
     class_id: str
@@ -382,6 +344,7 @@ class RequestCorrection:
     value: Decimal | str | int | None
     reason: str
     evidence: str | None = None
+    witnesses: tuple[str, ...] = ()
 
 
 async def request_correction(
@@ -396,6 +359,7 @@ async def request_correction(
     )
     async with uow_factory() as uow:
         klass, subject = await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
+        await check_correction_cutoff(uow, school_id=klass.school_id, school_year=klass.year, semester=cmd.semester)
         roster = {s.id: s.full_name for s in await uow.scores.class_students(cmd.class_id)}
         (checked,) = check_entries(
             [Entry(student_id=cmd.student_id, column=cmd.column, value=cmd.value)],
@@ -430,12 +394,24 @@ async def request_correction(
             new_value=new,
             reason=cmd.reason,
             evidence=cmd.evidence,
+            witnesses=cmd.witnesses,
             status="pending",
             requested_by=caller.user.sub,
             requested_by_name=caller.user.username,
             requested_at=datetime.now(UTC),
         )
         await uow.scores.add_correction(correction)
+        uow.audit.record(
+            chain=klass.school_id,
+            actor_id=caller.user.sub,
+            actor_name=caller.user.username,
+            action="correction.requested",
+            entity="correction",
+            entity_id=correction.id,
+            before=old,
+            after=new,
+            reason=cmd.reason,
+        )
         await uow.commit()
         return correction
 
@@ -466,7 +442,20 @@ async def decide_correction(
         decided = decide(
             correction, approve=approve, by=caller.user.username, at=datetime.now(UTC), note=note, current=current
         )
+        if approve:
+            require_evidence(correction, files=len(await uow.scores.evidence_files(correction.id)))
         await uow.scores.save_decision(decided)
+        uow.audit.record(
+            chain=correction.school_id,
+            actor_id=caller.user.sub,
+            actor_name=caller.user.username,
+            action="correction.approved" if approve else "correction.rejected",
+            entity="correction",
+            entity_id=correction.id,
+            before={"status": correction.status},
+            after={"status": decided.status, "old": correction.old_value, "new": correction.new_value},
+            reason=note,
+        )
         if approve:
             change = ScoreChange(
                 student_id=correction.student_id,
@@ -485,6 +474,7 @@ async def decide_correction(
                 source="correction",
                 approved_by=caller.user.username,
                 correction_id=correction.id,
+                reason=correction.reason,
             )
         await uow.commit()
         return decided
@@ -528,24 +518,24 @@ async def class_results(uow: GradebookUnitOfWork, *, caller: Caller, class_id: s
             await uow.scores.class_students(class_id),
             key=lambda s: class_list_key(family_name=s.family_name, middle_name=s.middle_name, given_name=s.given_name),
         )
-        per_sheet = {
-            (subject.code, semester): await uow.scores.sheet_values((class_id, subject.code, semester))
-            for subject in subjects
-            for semester in (1, 2)
-        }
+        # One query for all the class's sheets (not one per subject and semester): a school recomputes in < 1 s.
+        per_student = await uow.scores.class_values(class_id)
+    empty: dict[str, CellValue] = {}
     results: list[StudentResults] = []
     for student in students:
+        cells = per_student.get(student.id, {})
         years: list[SubjectYear] = []
         for subject in subjects:
-            semesters = []
-            for semester in (1, 2):
-                values = per_sheet[(subject.code, semester)]
-                row = {
-                    c: values[(student.id, c)] for c in columns(subject.periods_per_year) if (student.id, c) in values
-                }
-                semesters.append(
-                    semester_result(row, kind=subject.assessment, periods_per_year=subject.periods_per_year)
+            # A cell outside the sheet's columns (periods changed since) never counts: semester_result reads
+            # only the columns the periods ask for.
+            semesters = [
+                semester_result(
+                    cells.get((subject.code, semester), empty),
+                    kind=subject.assessment,
+                    periods_per_year=subject.periods_per_year,
                 )
+                for semester in (1, 2)
+            ]
             years.append(SubjectYear(subject.code, subject.assessment == "scored", semesters[0], semesters[1]))
         results.append(
             StudentResults(

@@ -103,20 +103,59 @@ class LearningResult:
     adjusted_for: str | None  # the subject whose single result triggered the upward adjustment
 
 
+@dataclass(frozen=True)
+class LevelRule:
+    """One row of the circular's learning-result table (Đạt's "none below 3.5" is its floor)."""
+
+    level: Level
+    max_failed_comments: int
+    floor: Decimal  # every scored subject at least this
+    count_at: Decimal  # and at least `min_count` scored subjects at least this
+    min_count: int = 6
+
+
+LEVEL_RULES = (
+    LevelRule(Level.TOT, max_failed_comments=0, floor=Decimal("6.5"), count_at=Decimal("8.0")),
+    LevelRule(Level.KHA, max_failed_comments=0, floor=Decimal("5.0"), count_at=Decimal("6.5")),
+    LevelRule(Level.DAT, max_failed_comments=1, floor=Decimal("3.5"), count_at=Decimal("5.0")),
+)
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    """How a student stands against one row: what blocks it, if anything (used for results and explanations)."""
+
+    rule: LevelRule
+    failed_comments: tuple[str, ...]
+    below_floor: tuple[str, ...]
+    count: int
+
+    @property
+    def met(self) -> bool:
+        return (
+            len(self.failed_comments) <= self.rule.max_failed_comments
+            and not self.below_floor
+            and self.count >= self.rule.min_count
+        )
+
+
+def check_level(
+    rule: LevelRule, scored: Mapping[str, Decimal], comments: Mapping[str, bool], *, lenient: str | None = None
+) -> LevelCheck:
+    """Check one row of the table; `lenient` names a scored subject whose floor is not checked (ADR 0012)."""
+    return LevelCheck(
+        rule=rule,
+        failed_comments=tuple(code for code, ok in comments.items() if not ok),
+        below_floor=tuple(code for code, v in scored.items() if code != lenient and v < rule.floor),
+        count=sum(1 for v in scored.values() if v >= rule.count_at),
+    )
+
+
 def _level(scored: Mapping[str, Decimal], comments: Mapping[str, bool], *, lenient: str | None) -> Level:
     """The level by the circular's table; `lenient` names a scored subject whose floors are not checked."""
-    floors = [v for code, v in scored.items() if code != lenient]
-    failed_comments = sum(1 for ok in comments.values() if not ok)
-
-    def at_least(threshold: str) -> int:
-        return sum(1 for v in scored.values() if v >= Decimal(threshold))
-
-    if failed_comments == 0 and all(v >= Decimal("6.5") for v in floors) and at_least("8.0") >= 6:
-        return Level.TOT
-    if failed_comments == 0 and all(v >= Decimal("5.0") for v in floors) and at_least("6.5") >= 6:
-        return Level.KHA
-    if failed_comments <= 1 and at_least("5.0") >= 6 and all(v >= Decimal("3.5") for v in floors):
-        return Level.DAT
+    for rule in LEVEL_RULES:
+        if check_level(rule, scored, comments, lenient=lenient).met:
+            return rule.level
     return Level.CHUA_DAT
 
 
@@ -163,26 +202,69 @@ class Promotion(IntEnum):
 
 @dataclass(frozen=True)
 class PromotionDecision:
+    """The year-end decision before retest and summer training; both can be owed at once (ADR 0013)."""
+
     outcome: Promotion
     retest_subjects: tuple[str, ...] = ()
+    needs_summer_training: bool = False
+    needs_retest: bool = False
+
+
+RETEST_BELOW = Decimal("5.0")
+
+
+def retest_subjects(year_subjects: Sequence[SubjectOutcome]) -> tuple[str, ...]:
+    """Subjects a student may retest: scored with ĐTBmcn < 5.0, comment-only rated CĐ (exempt ones never)."""
+    return tuple(
+        s.code
+        for s in year_subjects
+        if not s.exempt and ((s.average is not None and s.average < RETEST_BELOW) or s.passed is False)
+    )
 
 
 def promotion(
     *, training: Level, learning: LearningResult, year_subjects: Sequence[SubjectOutcome], absent_sessions: int
 ) -> PromotionDecision:
-    """Year-end decision before any retest or summer training."""
+    """Year-end decision before any retest or summer training (the cases are decided in ADR 0013).
+
+    More than 45 absent sessions retains the student whatever else. Training Chưa đạt owes summer training and
+    learning Chưa đạt owes a retest; a student with both owes both (the outcome shows summer training first). A
+    learning Chưa đạt that no subject can be retested for (fewer than six scored subjects) cannot be repaired.
+    """
     if absent_sessions > MAX_ABSENT_SESSIONS:
         return PromotionDecision(Promotion.RETAINED)
-    if training == Level.CHUA_DAT:
-        return PromotionDecision(Promotion.SUMMER_TRAINING)
-    if learning.level == Level.CHUA_DAT:
-        retest = tuple(
-            s.code
-            for s in year_subjects
-            if not s.exempt and ((s.average is not None and s.average < Decimal("5.0")) or s.passed is False)
+    retest = retest_subjects(year_subjects) if learning.level == Level.CHUA_DAT else ()
+    if learning.level == Level.CHUA_DAT and not retest:
+        return PromotionDecision(Promotion.RETAINED)
+    summer = training == Level.CHUA_DAT
+    if summer:
+        return PromotionDecision(
+            Promotion.SUMMER_TRAINING, retest_subjects=retest, needs_summer_training=True, needs_retest=bool(retest)
         )
-        return PromotionDecision(Promotion.RETEST, retest_subjects=retest)
+    if retest:
+        return PromotionDecision(Promotion.RETEST, retest_subjects=retest, needs_retest=True)
     return PromotionDecision(Promotion.PROMOTED)
+
+
+def settle_year_end(
+    decision: PromotionDecision, *, training_after_summer: Level | None, learning_after_retest: LearningResult | None
+) -> Promotion:
+    """The outcome once summer training and retest results (None while not held) are known (ADR 0013).
+
+    Still Chưa đạt after either one retains the student at once; a step still owed keeps the outcome pending
+    (summer training before retest); everything owed and passed promotes.
+    """
+    if decision.outcome in (Promotion.PROMOTED, Promotion.RETAINED):
+        return decision.outcome
+    if training_after_summer == Level.CHUA_DAT:
+        return Promotion.RETAINED
+    if learning_after_retest is not None and learning_after_retest.level == Level.CHUA_DAT:
+        return Promotion.RETAINED
+    if decision.needs_summer_training and training_after_summer is None:
+        return Promotion.SUMMER_TRAINING
+    if decision.needs_retest and learning_after_retest is None:
+        return Promotion.RETEST
+    return Promotion.PROMOTED
 
 
 def after_retest(year_subjects: Sequence[SubjectOutcome], retest: Mapping[str, SubjectOutcome]) -> LearningResult:
@@ -200,6 +282,15 @@ def after_retest(year_subjects: Sequence[SubjectOutcome], retest: Mapping[str, S
     return learning_result([retest.get(s.code, s) for s in year_subjects])
 
 
+XUAT_SAC_AT = Decimal("9.0")
+XUAT_SAC_MIN_SUBJECTS = 6
+
+
+def excellent_subjects(year_subjects: Sequence[SubjectOutcome]) -> tuple[str, ...]:
+    """Scored subjects whose ĐTBmcn reaches 9.0 (the Xuất sắc count)."""
+    return tuple(s.code for s in year_subjects if not s.exempt and s.average is not None and s.average >= XUAT_SAC_AT)
+
+
 class Award(IntEnum):
     NONE = 0
     GIOI = 1  # Học sinh Giỏi
@@ -214,5 +305,13 @@ def year_award(*, training: Level, learning: Level, year_subjects: Sequence[Subj
     """Xuất sắc: training and learning Tốt with ≥ 6 subjects averaging ≥ 9.0; Giỏi: both Tốt otherwise."""
     if training != Level.TOT or learning != Level.TOT:
         return Award.NONE
-    nines = sum(1 for s in year_subjects if not s.exempt and s.average is not None and s.average >= Decimal("9.0"))
-    return Award.XUAT_SAC if nines >= 6 else Award.GIOI
+    return Award.XUAT_SAC if len(excellent_subjects(year_subjects)) >= XUAT_SAC_MIN_SUBJECTS else Award.GIOI
+
+
+def year_end_award(
+    decision: PromotionDecision, *, training: Level, learning: Level, year_subjects: Sequence[SubjectOutcome]
+) -> Award:
+    """Awards go only to students promoted straight away, judged on the results before any retest (ADR 0013)."""
+    if decision.outcome != Promotion.PROMOTED:
+        return Award.NONE
+    return year_award(training=training, learning=learning, year_subjects=year_subjects)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import IntEnum
 
 from edu_shared.errors import InvalidInput
@@ -47,6 +48,53 @@ def check_test_score(value: int, *, subject: str) -> int:
     return value
 
 
+@dataclass(frozen=True)
+class ResultRule:
+    """One row of the year-result table: the lowest subject level, quality level and test score it allows."""
+
+    result: YearResult
+    min_subject: SubjectLevel
+    min_quality: QualityLevel
+    min_test: int
+
+
+RESULT_RULES = (
+    ResultRule(YearResult.HOAN_THANH_XUAT_SAC, SubjectLevel.T, QualityLevel.TOT, min_test=9),
+    ResultRule(YearResult.HOAN_THANH_TOT, SubjectLevel.T, QualityLevel.TOT, min_test=7),
+    ResultRule(YearResult.HOAN_THANH, SubjectLevel.H, QualityLevel.DAT, min_test=5),
+)
+
+
+@dataclass(frozen=True)
+class ResultCheck:
+    """How a student stands against one row: the subjects, qualities and tests below it."""
+
+    rule: ResultRule
+    subjects_below: tuple[str, ...]
+    qualities_below: tuple[str, ...]
+    tests_below: tuple[str, ...]
+
+    @property
+    def met(self) -> bool:
+        return not (self.subjects_below or self.qualities_below or self.tests_below)
+
+
+def check_result(
+    rule: ResultRule,
+    *,
+    subjects: Mapping[str, SubjectLevel],
+    qualities: Mapping[str, QualityLevel],
+    tests: Mapping[str, int],
+) -> ResultCheck:
+    """Check one row of the table (used for the result and for its explanation)."""
+    return ResultCheck(
+        rule=rule,
+        subjects_below=tuple(name for name, level in subjects.items() if level < rule.min_subject),
+        qualities_below=tuple(name for name, level in qualities.items() if level < rule.min_quality),
+        tests_below=tuple(name for name, score in tests.items() if score < rule.min_test),
+    )
+
+
 def year_result(
     *,
     subjects: Mapping[str, SubjectLevel],
@@ -56,17 +104,26 @@ def year_result(
     """Hoàn thành xuất sắc / tốt / Hoàn thành / Chưa hoàn thành from levels and end-of-year test scores."""
     for subject, score in year_tests.items():
         check_test_score(score, subject=subject)
-    lowest_test = min(year_tests.values(), default=10)
-    all_t = all(level == SubjectLevel.T for level in subjects.values())
-    all_tot = all(level == QualityLevel.TOT for level in qualities.values())
-    if all_t and all_tot and lowest_test >= 9:
-        return YearResult.HOAN_THANH_XUAT_SAC
-    if all_t and all_tot and lowest_test >= 7:
-        return YearResult.HOAN_THANH_TOT
-    if (
-        all(level >= SubjectLevel.H for level in subjects.values())
-        and all(level >= QualityLevel.DAT for level in qualities.values())
-        and lowest_test >= 5
-    ):
-        return YearResult.HOAN_THANH
+    for rule in RESULT_RULES:
+        if check_result(rule, subjects=subjects, qualities=qualities, tests=year_tests).met:
+            return rule.result
     return YearResult.CHUA_HOAN_THANH
+
+
+class Award(IntEnum):
+    NONE = 0
+    TIEU_BIEU = 1  # Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện
+    XUAT_SAC = 2  # Học sinh Xuất sắc
+
+    @property
+    def label(self) -> str:
+        return {0: "", 1: "Học sinh Tiêu biểu", 2: "Học sinh Xuất sắc"}[self.value]
+
+
+def year_award(result: YearResult, *, tieu_bieu_proposed: bool) -> Award:
+    """Xuất sắc for Hoàn thành xuất sắc; Tiêu biểu for Hoàn thành tốt with the homeroom's recorded proposal."""
+    if result == YearResult.HOAN_THANH_XUAT_SAC:
+        return Award.XUAT_SAC
+    if result == YearResult.HOAN_THANH_TOT and tieu_bieu_proposed:
+        return Award.TIEU_BIEU
+    return Award.NONE

@@ -1,0 +1,70 @@
+"""Year-end events of the gradebook (topic `edu.gradebook`): a class's results approved by the principal.
+
+The payload carries each student's results as approved, so transcripts (học bạ), reports and parent messages
+are built from the event alone. Keyed by school id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from edu_shared.contracts.gradebook import TOPIC
+from edu_shared.events.registry import EventPayload
+
+# A subject's result in a period: a number with one decimal, "Đ"/"CĐ", or "Miễn" (exempt).
+Mark = float | str
+
+
+class SubjectResult(BaseModel):
+    code: str
+    name: str
+    hk1: Mark | None = None
+    hk2: Mark | None = None
+    year: Mark | None = None
+    year_before_retest: Mark | None = None
+
+
+class StudentResult(BaseModel):
+    """One student's approved results; `learning`/`training` are keyed by period (hk1, hk2, year, …)."""
+
+    student_id: str
+    full_name: str
+    subjects: list[SubjectResult]
+    learning: dict[str, str] = Field(examples=[{"hk1": "Khá"}])
+    training: dict[str, str] = Field(examples=[{"hk1": "Tốt"}])
+    outcome: Literal["len_lop", "kiem_tra_lai", "ren_luyen_he", "o_lai_lop"] | None = None
+    retest_subjects: list[str] = []
+    award: Literal["xuat_sac", "gioi"] | None = None
+    absent_sessions: int = 0
+    explanations: dict[str, str] = {}
+
+
+class ClassResultsApproved(EventPayload, event_type="vn.edurecords.gradebook.results.approved", topic=TOPIC):
+    """The principal approved a class's results for a semester, the year, or the summer round (after retests)."""
+
+    approval_id: str
+    school_id: str
+    class_id: str
+    school_year: str = Field(examples=["2025-2026"])
+    period: Literal["hk1", "hk2", "year", "retest"]
+    submitted_by: str
+    approved_by: str
+    approved_at: datetime
+    snapshot_hash: str
+    students: list[StudentResult]
+
+
+class AuditHeadAdvanced(EventPayload, event_type="vn.edurecords.gradebook.audit.head-advanced", topic=TOPIC):
+    """A school's audit chain grew to entry `seq` whose hash is `hash` (one per committed change).
+
+    Kept outside the gradebook's database (the bus keeps events forever), the latest head lets an inspector tell
+    that the newest entries of the trail were deleted, which the chain alone cannot show.
+    """
+
+    school_id: str
+    seq: int = Field(ge=1)
+    hash: str = Field(min_length=64, max_length=64)
+    recorded_at: datetime
