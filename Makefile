@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export UV_PYTHON ?= 3.11
 
-.PHONY: run test setup servers servers-down lint docs bench compose-check
+.PHONY: run test setup servers tools servers-down lint docs bench compose-check
 
 setup:
 	@bash scripts/setup-python.sh
@@ -18,10 +18,13 @@ run: setup
 servers:
 	@bash scripts/servers.sh up >/dev/null
 
+tools:
+	@bash scripts/tools.sh install
+
 servers-down:
 	@bash scripts/servers.sh down
 
-test: setup servers
+test: setup servers tools
 	source var/servers/env.sh && uv run pytest $(PYTEST_ARGS)
 
 lint: setup

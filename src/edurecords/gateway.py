@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from edu_shared.auth.verify import TokenVerifier
 from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edurecords.demo import seed_demo
+from edurecords.demo_gradebook import seed_demo_gradebook
 from edurecords.services import SERVICES, BuiltService, build_service
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,17 @@ def create_embedded_app(*, data_dir: Path, demo: bool = True) -> FastAPI:
             for service in built:
                 await service.runtime.start()
                 started.append(service)
-            if demo and await seed_demo(built[0].handle):
-                log.info("demo data created")
+            gradebook_demo: asyncio.Task[int] | None = None
+            if demo:
+                if await seed_demo(built[0].handle):
+                    log.info("demo data created")
+                # The roster reaches the gradebook over the bus; its demo entries follow without delaying startup.
+                gradebook = next(s.handle for s in built if s.spec.name == "gradebook")
+                gradebook_demo = asyncio.create_task(seed_demo_gradebook(gradebook))
             yield
         finally:
+            if gradebook_demo is not None and not gradebook_demo.done():
+                gradebook_demo.cancel()
             for service in reversed(started):
                 await service.runtime.stop()
             await bus.close()

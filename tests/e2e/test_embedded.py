@@ -259,6 +259,34 @@ def test_homeroom_teacher_reads_the_class_results_and_nobody_elses(platform: str
     _eventually(arrived)
     assert "toan" in results["subjects"] and "gdtc" in results["subjects"]  # type: ignore[operator]
     first = results["students"][0]  # type: ignore[index]
-    assert first["learning"] == {"semester1": None, "semester2": None, "year": None}, "no scores yet"
+    assert first["learning"] == {"semester1": None, "semester2": None, "year": None}, "no end-of-term scores yet"
     refused = httpx.get(f"{platform}/api/gradebook/classes/{other}/results", headers=headers)
     assert refused.status_code == 403
+
+
+def test_demo_gradebook_holds_the_first_half_of_semester_one(platform: str) -> None:
+    """The demo's regular scores and mid-terms were entered through the gradebook, and the audit trail shows them."""
+    import jwt
+
+    token = httpx.post(
+        f"{platform}/api/identity/auth/login", json={"username": "anvn.thcshoalac", "password": "Demo@2026-edu"}
+    ).json()["access_token"]
+    grants = jwt.decode(token, options={"verify_signature": False})["grants"]
+    class_id, subject = next(
+        g["scope_id"].split(":")
+        for g in grants
+        if g["role"] == "subject_teacher" and not g["scope_id"].endswith(":toan")
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{platform}/api/gradebook/classes/{class_id}/subjects/{subject}/semesters/1/scores"
+    sheet: dict[str, object] = {}
+
+    def entered() -> bool:
+        nonlocal sheet
+        response = httpx.get(url, headers=headers)
+        sheet = response.json()
+        return response.status_code == 200 and int(sheet["version"]) > 0  # type: ignore[call-overload]
+
+    _eventually(entered)
+    rows = sheet["students"]  # type: ignore[index]
+    assert len(rows) == 30 and all(r["values"]["GK"] and r["values"]["CK"] is None for r in rows)  # type: ignore[union-attr]

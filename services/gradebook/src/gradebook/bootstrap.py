@@ -65,6 +65,7 @@ def create_app(service: GradebookService, *, manage_lifespan: bool = True) -> Fa
     from edu_shared.web.audit_api import audit_router
     from gradebook.entrypoints.api import router
     from gradebook.entrypoints.calendar_api import router as calendar_router
+    from gradebook.entrypoints.comments_api import router as comments_router
     from gradebook.entrypoints.exchange_api import router as exchange_router
     from gradebook.entrypoints.print_api import router as print_router
     from gradebook.entrypoints.records_api import router as records_router
@@ -81,6 +82,7 @@ def create_app(service: GradebookService, *, manage_lifespan: bool = True) -> Fa
             exchange_router,
             calendar_router,
             results_router,
+            comments_router,
             records_router,
         ],
         manage_lifespan=manage_lifespan,

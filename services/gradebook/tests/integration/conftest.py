@@ -7,17 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from edu_shared.testing.servers import RealServers, fresh_postgres_database
-from gradebook.testing import Gradebook, running_gradebook
+from edu_shared.testing.servers import RealServers
+from gradebook.testing import Gradebook, gradebook_on
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def gradebook(
-    request: pytest.FixtureRequest, tmp_path: Path, real_servers: RealServers
-) -> AsyncIterator[Gradebook]:
-    if request.param == "sqlite":
-        async with running_gradebook(tmp_path) as gb:
-            yield gb
-    else:
-        async with fresh_postgres_database(real_servers.postgres_url) as url, running_gradebook(tmp_path, url) as gb:
-            yield gb
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a test's gradebook runs on; modules with a world of their own use it too."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+async def gradebook(backend: str, tmp_path: Path, real_servers: RealServers) -> AsyncIterator[Gradebook]:
+    async with gradebook_on(backend, tmp_path, real_servers.postgres_url) as gb:
+        yield gb

@@ -7,40 +7,35 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
 from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
-from edu_shared.contracts.identity_people import (
-    CatalogueSubject,
-    ClassOpened,
-    ClassSubjectsSet,
-    StudentEnrolled,
-    StudentRegistered,
-    StudentSnapshot,
-    TeachingAssigned,
-)
-from edu_shared.events.envelope import new_event
+from edu_shared.contracts.identity_people import StudentEnrolled, TeachingAssigned
 from edu_shared.events.registry import EventPayload
-from edu_shared.testing.servers import RealServers, fresh_postgres_database
-from edu_shared.testing.tokens import TokenIssuer, user_with
+from edu_shared.testing.servers import RealServers
 from gradebook.adapters import orm
-from gradebook.bootstrap import GradebookService, build, create_app
-from gradebook.config import GradebookSettings
+from gradebook.testing import (
+    C6A1,
+    C6A2,
+    SCHOOL,
+    YEAR_ID,
+    Gradebook,
+    class_opened,
+    gradebook_on,
+    student_enrolled,
+    student_registered,
+)
 
-SCHOOL, OTHER_SCHOOL = "sch-1", "sch-2"
-C6A1, C6A2, OTHER_CLASS = "cls-6a1", "cls-6a2", "cls-x6a1"
-YEAR_ID, YEAR = "sy-2025", "2025-2026"
-TOAN = CatalogueSubject(code="toan", name="Toán", periods_per_year=140, assessment="scored")  # TX1..TX4, GK, CK
-GDTC = CatalogueSubject(code="gdtc", name="Giáo dục thể chất", periods_per_year=70, assessment="comment")  # TX1..3
+OTHER_SCHOOL = "sch-2"
+OTHER_CLASS = "cls-x6a1"
+YEAR = "2025-2026"
+# Both classes study Toán (TX1..TX4, GK, CK) and Giáo dục thể chất (TX1..TX3, GK, CK).
 CALENDAR: dict[str, Any] = {
     "semesters": [
         {
@@ -61,93 +56,9 @@ CALENDAR: dict[str, Any] = {
 }
 
 
-@dataclass
-class Gradebook:
-    service: GradebookService
-    client: httpx.AsyncClient
-    issuer: TokenIssuer
-
-    def bearer(self, role: Role, scope_type: ScopeType, scope_id: str, *, username: str = "tester") -> dict[str, str]:
-        token = self.issuer.issue(user_with(role, scope_type, scope_id, username=username))
-        return {"Authorization": f"Bearer {token}"}
-
-    def teacher(self, class_id: str = C6A1, subject: str = "toan") -> dict[str, str]:
-        return self.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{class_id}:{subject}", username="anvn.gv")
-
-    def principal(self, school_id: str = SCHOOL) -> dict[str, str]:
-        return self.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, school_id, username="hieutruong")
-
-    async def publish(self, *payloads: EventPayload) -> None:
-        """Deliver identity events to every gradebook consumer of `edu.identity`, as the bus would."""
-        for payload in payloads:
-            event = new_event(payload, source="/identity", partition_key=SCHOOL)
-            for sub in self.service.runtime.subscriptions:
-                await sub.handler(event)
-
-    async def enter(self, class_id: str, subject: str, cells: list[tuple[str, str, str]]) -> None:
-        r = await self.client.put(
-            f"/classes/{class_id}/subjects/{subject}/semesters/1/scores",
-            headers=self.teacher(class_id, subject),
-            json={"entries": [{"student_id": s, "column": c, "value": v} for s, c, v in cells]},
-        )
-        assert r.status_code == 200, r.text
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def gradebook(
-    request: pytest.FixtureRequest, tmp_path: Path, real_servers: RealServers
-) -> AsyncIterator[Gradebook]:
-    async def run(database_url: str | None) -> AsyncIterator[Gradebook]:
-        bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-        service = build(GradebookSettings(data_dir=tmp_path, database_url=database_url), bus=bus)
-        issuer = TokenIssuer()
-        service.runtime.verifier = issuer.verifier()
-        app = create_app(service, manage_lifespan=False)
-        await bus.start()
-        await service.runtime.start()
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gradebook") as c:
-                gb = Gradebook(service=service, client=c, issuer=issuer)
-                await _seed(gb)
-                yield gb
-        finally:
-            await service.runtime.stop()
-            await bus.close()
-
-    if request.param == "sqlite":
-        async for gb in run(None):
-            yield gb
-    else:
-        async with fresh_postgres_database(real_servers.postgres_url) as url:
-            async for gb in run(url):
-                yield gb
-
-
-def _student(sid: str, given: str, school_id: str = SCHOOL) -> StudentRegistered:
-    return StudentRegistered(
-        student_id=sid,
-        school_id=school_id,
-        student=StudentSnapshot(
-            family_name="Nguyễn",
-            middle_name="Văn",
-            given_name=given,
-            full_name=f"Nguyễn Văn {given}",
-            date_of_birth=date(2014, 3, 1),
-            sex="nam",
-            status="active",
-        ),
-    )
-
-
 def _enrol(sid: str, class_id: str, *, starts_on: date = date(2025, 9, 5)) -> StudentEnrolled:
-    return StudentEnrolled(
-        enrollment_id=f"en-{sid}-{class_id}",
-        student_id=sid,
-        school_id=SCHOOL,
-        class_id=class_id,
-        school_year_id=YEAR_ID,
-        starts_on=starts_on,
-    )
+    # One enrolment per class, so that a move to another class is a second enrolment.
+    return student_enrolled(sid, class_id, enrollment_id=f"en-{sid}-{class_id}", starts_on=starts_on)
 
 
 async def _seed(gb: Gradebook) -> None:
@@ -162,22 +73,11 @@ async def _seed(gb: Gradebook) -> None:
         )
         for school_id in (SCHOOL, OTHER_SCHOOL)
     ]
-    for class_id, name, school_id in ((C6A1, "6A1", SCHOOL), (C6A2, "6A2", SCHOOL), (OTHER_CLASS, "6A1", OTHER_SCHOOL)):
-        events += [
-            ClassOpened(
-                class_id=class_id,
-                school_id=school_id,
-                school_year_id=YEAR_ID,
-                school_year=YEAR,
-                grade=6,
-                level=SchoolLevel.LOWER_SECONDARY,
-                name=name,
-            ),
-            ClassSubjectsSet(class_id=class_id, school_id=school_id, school_year_id=YEAR_ID, subjects=[TOAN, GDTC]),
-        ]
+    events += class_opened(C6A1, "6A1") + class_opened(C6A2, "6A2")
+    events += class_opened(OTHER_CLASS, "6A1", school_id=OTHER_SCHOOL)
     for sid, given, class_id in (("st-1", "An", C6A1), ("st-2", "Bình", C6A1), ("st-3", "Cường", C6A1)):
-        events += [_student(sid, given), _enrol(sid, class_id)]
-    events += [_student("st-4", "Dũng"), _enrol("st-4", C6A2)]
+        events += [student_registered(sid, "Nguyễn", "Văn", given), _enrol(sid, class_id)]
+    events += [student_registered("st-4", "Nguyễn", "Văn", "Dũng"), _enrol("st-4", C6A2)]
     events += [
         TeachingAssigned(
             assignment_id="ta-1",
@@ -198,6 +98,12 @@ async def _seed(gb: Gradebook) -> None:
         ),
     ]
     await gb.publish(*events)
+
+
+@pytest.fixture
+async def gradebook(backend: str, tmp_path: Path, real_servers: RealServers) -> AsyncIterator[Gradebook]:
+    async with gradebook_on(backend, tmp_path, real_servers.postgres_url, seed=_seed) as gb:
+        yield gb
 
 
 async def _seed_scores(gb: Gradebook) -> None:

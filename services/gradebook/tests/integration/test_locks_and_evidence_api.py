@@ -9,112 +9,52 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from minio import Minio
 from minio.deleteobjects import DeleteObject
 from pydantic import SecretStr
 
-from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.identity import OrgUnitKind, OrgUnitRegistered, SchoolLevel, SchoolRegistered
-from edu_shared.contracts.identity_people import (
-    CatalogueSubject,
-    ClassOpened,
-    ClassSubjectsSet,
-    StudentEnrolled,
-    StudentRegistered,
-    StudentSnapshot,
-)
-from edu_shared.events.envelope import new_event
 from edu_shared.events.registry import EventPayload
 from edu_shared.objectstore import S3ObjectStore, S3StoreSettings
-from edu_shared.testing.servers import RealServers, S3Location, fresh_postgres_database
-from edu_shared.testing.tokens import TokenIssuer, user_with
+from edu_shared.testing.servers import RealServers, S3Location
 from gradebook.adapters import orm
-from gradebook.bootstrap import GradebookService, build, create_app
-from gradebook.config import GradebookSettings
+from gradebook.testing import (
+    C6A1,
+    C6A2,
+    SCHOOL,
+    TOAN,
+    Gradebook,
+    class_opened,
+    gradebook_on,
+    student_enrolled,
+    student_registered,
+)
 
 # The org tree: Sở → Phòng A → Xã A → school 1;  Sở → Phòng B → school 2.
 SO, PHONG_A, XA_A, PHONG_B = "so", "phong-a", "xa-a", "phong-b"
-SCHOOL, SCHOOL_2 = "sch-1", "sch-2"
-C6A1, C6A2 = "cls-6a1", "cls-6a2"
-YEAR_ID = "sy-2025"
-TOAN = CatalogueSubject(code="toan", name="Toán", periods_per_year=140, assessment="scored")
+SCHOOL_2 = "sch-2"
 SHEET = f"/classes/{C6A1}/subjects/toan/semesters/1/scores"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 DAY = timedelta(days=1)
 
 
-@dataclass
-class Gradebook:
-    service: GradebookService
-    client: httpx.AsyncClient
-    issuer: TokenIssuer
-
-    def bearer(self, role: Role, scope_type: ScopeType, scope_id: str, *, username: str) -> dict[str, str]:
-        token = self.issuer.issue(user_with(role, scope_type, scope_id, username=username))
-        return {"Authorization": f"Bearer {token}"}
-
-    def teacher(self, class_id: str = C6A1) -> dict[str, str]:
-        return self.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{class_id}:toan", username="anvn.gv")
-
-    def other_teacher(self) -> dict[str, str]:
-        return self.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{C6A2}:toan", username="binhtt.gv")
-
-    def principal(self) -> dict[str, str]:
-        return self.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, SCHOOL, username="hieutruong")
-
-    def unit_admin(self, unit: str = PHONG_A) -> dict[str, str]:
-        return self.bearer(Role.UNIT_ADMIN, ScopeType.ORG_UNIT, unit, username=f"admin.{unit}")
-
-    def department_admin(self) -> dict[str, str]:
-        return self.bearer(Role.DEPARTMENT_ADMIN, ScopeType.PROVINCE, "tinh", username="admin.so")
-
-    def inspector(self) -> dict[str, str]:
-        return self.bearer(Role.INSPECTOR, ScopeType.ORG_UNIT, PHONG_A, username="thanhtra")
-
-    def parent(self) -> dict[str, str]:
-        return self.bearer(Role.PARENT, ScopeType.STUDENT, "st-1", username="phuhuynh")
-
-    async def publish(self, *payloads: EventPayload) -> None:
-        for payload in payloads:
-            event = new_event(payload, source="/identity", partition_key=SCHOOL)
-            for sub in self.service.runtime.subscriptions:
-                await sub.handler(event)
-
-    async def put(self, column: str, value: str, *, student: str = "st-1") -> httpx.Response:
-        entries = [{"student_id": student, "column": column, "value": value}]
-        return await self.client.put(SHEET, headers=self.teacher(), json={"entries": entries})
-
-    async def move_window(self, lock_id: str, **window: datetime) -> None:
-        """Let time pass for one lock: its stored window moves instead of the test waiting."""
-        async with self.service.runtime.engine.begin() as conn:
-            await conn.execute(sa.update(orm.locks).where(orm.locks.c.id == lock_id).values(**window))
-
-    async def events(self, prefix: str) -> list[dict[str, Any]]:
-        outbox = orm.messaging.outbox
-        async with self.service.runtime.engine.connect() as conn:
-            rows = await conn.scalars(
-                sa.select(outbox.c.envelope).where(outbox.c.event_type.like(f"{prefix}%")).order_by(outbox.c.seq)
-            )
-            return [json.loads(r) for r in rows]
-
-    async def audit(self, school_id: str = SCHOOL) -> list[dict[str, Any]]:
-        r = await self.client.get("/audit", headers=self.principal(), params={"school_id": school_id, "limit": 1000})
-        assert r.status_code == 200, r.text
-        entries: list[dict[str, Any]] = r.json()["entries"]
-        return entries
+def _test_bucket(s3: S3Location) -> S3StoreSettings:
+    return S3StoreSettings(
+        endpoint=s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=SecretStr(s3.secret_key),
+        bucket=f"edu-test-evidence-{uuid.uuid4().hex[:10]}",
+        lock_mode="GOVERNANCE",  # a test bucket must be removable; production keeps COMPLIANCE
+    )
 
 
 def _remove_bucket(settings: S3StoreSettings) -> None:
@@ -135,45 +75,24 @@ def _remove_bucket(settings: S3StoreSettings) -> None:
     client.remove_bucket(settings.bucket)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres-minio", marks=[pytest.mark.postgres, pytest.mark.minio])])
-async def gradebook(
-    request: pytest.FixtureRequest, tmp_path: Path, real_servers: RealServers
-) -> AsyncIterator[Gradebook]:
-    async def run(settings: GradebookSettings) -> AsyncIterator[Gradebook]:
-        bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-        service = build(settings, bus=bus)
-        issuer = TokenIssuer()
-        service.runtime.verifier = issuer.verifier()
-        app = create_app(service, manage_lifespan=False)
-        await bus.start()
-        await service.runtime.start()
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gradebook") as c:
-                gb = Gradebook(service=service, client=c, issuer=issuer)
-                await _seed(gb)
-                yield gb
-        finally:
-            await service.runtime.stop()
-            await bus.close()
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.minio], id="postgres-minio")]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
 
-    if request.param == "sqlite":
-        async for gb in run(GradebookSettings(data_dir=tmp_path)):
-            yield gb
-        return
-    s3: S3Location = real_servers.s3
-    store = S3StoreSettings(
-        endpoint=s3.endpoint,
-        access_key=s3.access_key,
-        secret_key=SecretStr(s3.secret_key),
-        bucket=f"edu-test-evidence-{uuid.uuid4().hex[:10]}",
-        lock_mode="GOVERNANCE",  # a test bucket must be removable; production keeps COMPLIANCE
-    )
+
+@pytest.fixture
+async def gradebook(backend: str, tmp_path: Path, real_servers: RealServers) -> AsyncIterator[Gradebook]:
+    # On PostgreSQL the evidence files go to a bucket of their own on MinIO, removed afterwards.
+    store = None if backend == "sqlite" else _test_bucket(real_servers.s3)
     try:
-        async with fresh_postgres_database(real_servers.postgres_url) as url:
-            async for gb in run(GradebookSettings(data_dir=tmp_path, database_url=url, object_store=store)):
-                yield gb
+        async with gradebook_on(backend, tmp_path, real_servers.postgres_url, seed=_seed, object_store=store) as gb:
+            yield gb
     finally:
-        await asyncio.to_thread(_remove_bucket, store)
+        if store is not None:
+            await asyncio.to_thread(_remove_bucket, store)
 
 
 async def _seed(gb: Gradebook) -> None:
@@ -193,44 +112,14 @@ async def _seed(gb: Gradebook) -> None:
             school_id=SCHOOL_2, org_unit_id=PHONG_B, moet_code="b", name="THCS B", levels=[SchoolLevel.LOWER_SECONDARY]
         ),
     ]
-    for class_id, name in ((C6A1, "6A1"), (C6A2, "6A2")):
-        events += [
-            ClassOpened(
-                class_id=class_id,
-                school_id=SCHOOL,
-                school_year_id=YEAR_ID,
-                school_year="2025-2026",
-                grade=6,
-                level=SchoolLevel.LOWER_SECONDARY,
-                name=name,
-            ),
-            ClassSubjectsSet(class_id=class_id, school_id=SCHOOL, school_year_id=YEAR_ID, subjects=[TOAN]),
-        ]
+    events += class_opened(C6A1, "6A1", subjects=[TOAN]) + class_opened(C6A2, "6A2", subjects=[TOAN])
     for sid, family, middle, given in (("st-1", "Trần", "Văn", "Dũng"), ("st-2", "Nguyễn", "Thị", "Anh")):
-        events += [
-            StudentRegistered(
-                student_id=sid,
-                school_id=SCHOOL,
-                student=StudentSnapshot(
-                    family_name=family,
-                    middle_name=middle,
-                    given_name=given,
-                    full_name=f"{family} {middle} {given}",
-                    date_of_birth=date(2014, 3, 1),
-                    sex="nam",
-                    status="active",
-                ),
-            ),
-            StudentEnrolled(
-                enrollment_id=f"en-{sid}",
-                student_id=sid,
-                school_id=SCHOOL,
-                class_id=C6A1,
-                school_year_id=YEAR_ID,
-                starts_on=date(2025, 9, 5),
-            ),
-        ]
+        events += [student_registered(sid, family, middle, given), student_enrolled(sid, C6A1)]
     await gb.publish(*events)
+
+
+def _other_teacher(gb: Gradebook) -> dict[str, str]:
+    return gb.teacher(C6A2, username="binhtt.gv")
 
 
 def _at(delta: timedelta) -> str:
@@ -468,7 +357,7 @@ async def test_approval_needs_evidence_and_the_uploaded_scan_is_kept_and_served(
     photo = await gradebook.client.post(f"/corrections/{cid}/evidence", headers=gradebook.teacher(), content=PNG)
     assert photo.status_code == 201 and photo.json()["n"] == 2 and photo.json()["filename"] == "minh-chung-2.png"
 
-    for headers in (gradebook.principal(), gradebook.teacher(), gradebook.inspector()):
+    for headers in (gradebook.principal(), gradebook.teacher(), gradebook.inspector(PHONG_A)):
         got = await gradebook.client.get(f"/corrections/{cid}/evidence/1", headers=headers)
         assert got.status_code == 200, got.text
         assert got.content == PDF and got.headers["content-type"] == "application/pdf"
@@ -509,13 +398,13 @@ async def test_evidence_is_only_pdf_jpeg_or_png_up_to_10_mb_and_only_from_the_re
     assert html.status_code == 422 and "PDF, JPEG hoặc PNG" in html.json()["detail"]
     big = await gradebook.client.post(url, headers=gradebook.teacher(), content=b"%PDF-" + bytes(10 * 1024 * 1024))
     assert big.status_code == 413 and big.json()["type"].endswith("/evidence-too-large")
-    assert (await gradebook.client.post(url, headers=gradebook.other_teacher(), content=PDF)).status_code == 403
+    assert (await gradebook.client.post(url, headers=_other_teacher(gradebook), content=PDF)).status_code == 403
     assert (await gradebook.client.post(url, headers=gradebook.parent(), content=PDF)).status_code == 403
     assert (
         await gradebook.client.post("/corrections/nope/evidence", headers=gradebook.teacher(), content=PDF)
     ).status_code == 404
     assert (await gradebook.client.post(url, headers=gradebook.teacher(), content=PDF)).status_code == 201
-    for headers in (gradebook.parent(), gradebook.other_teacher(), gradebook.unit_admin(PHONG_B)):
+    for headers in (gradebook.parent(), _other_teacher(gradebook), gradebook.unit_admin(PHONG_B)):
         assert (await gradebook.client.get(f"{url}/1", headers=headers)).status_code == 403
         assert (await gradebook.client.get(url, headers=headers)).status_code == 403
     async with gradebook.service.runtime.engine.connect() as conn:

@@ -6,8 +6,7 @@ Rosters are fed as identity feeds them in production: identity events through th
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -18,156 +17,26 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
-from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
-from edu_shared.contracts.identity_people import (
-    CatalogueSubject,
-    ClassOpened,
-    ClassSubjectsSet,
-    StudentEnrolled,
-    StudentRegistered,
-    StudentSnapshot,
-    TeachingAssigned,
-)
-from edu_shared.events.envelope import new_event
-from edu_shared.events.registry import EventPayload
 from edu_shared.pdf import print_date_label
-from edu_shared.testing.servers import RealServers, fresh_postgres_database
-from edu_shared.testing.tokens import TokenIssuer, user_with
+from edu_shared.testing.servers import RealServers
 from gradebook.adapters.xlsx_sheets import HEADING_ROW, XLSX_MEDIA_TYPE
-from gradebook.bootstrap import GradebookService, build, create_app
-from gradebook.config import GradebookSettings
+from gradebook.testing import C6A1, C6A2, Gradebook, gradebook_on, seed
 
-SCHOOL = "sch-1"
-C6A1, C6A2 = "cls-6a1", "cls-6a2"
-YEAR_ID = "sy-2025"
 # (id, family, middle, given): class-list order is Ánh, Bình, Dũng.
 STUDENTS = [("st-1", "Trần", "Văn", "Dũng"), ("st-2", "Nguyễn", "Thị", "Ánh"), ("st-3", "Lê", "Thanh", "Bình")]
-TOAN = CatalogueSubject(code="toan", name="Toán", periods_per_year=140, assessment="scored")
-GDTC = CatalogueSubject(code="gdtc", name="Giáo dục thể chất", periods_per_year=70, assessment="comment")
 BASE = f"/classes/{C6A1}/subjects/toan/semesters/1"
 FIRST = HEADING_ROW + 1  # Excel row of the first student (Ánh), then Bình, then Dũng
 
 
-@dataclass
-class Gradebook:
-    service: GradebookService
-    client: httpx.AsyncClient
-    issuer: TokenIssuer
-
-    def bearer(
-        self, role: Role, scope_type: ScopeType, scope_id: str, *, username: str = "tester", sub: str | None = None
-    ) -> dict[str, str]:
-        claims = user_with(role, scope_type, scope_id, username=username)
-        if sub is not None:
-            claims = claims.model_copy(update={"sub": sub})
-        return {"Authorization": f"Bearer {self.issuer.issue(claims)}"}
-
-    def teacher(self, class_id: str = C6A1, subject: str = "toan", *, username: str = "anvn.gv") -> dict[str, str]:
-        return self.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{class_id}:{subject}", username=username)
-
-    def principal(self) -> dict[str, str]:
-        return self.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, SCHOOL, username="hieutruong")
-
-    def homeroom(self, class_id: str = C6A1) -> dict[str, str]:
-        return self.bearer(Role.HOMEROOM_TEACHER, ScopeType.CLASS, class_id, username="gvcn")
-
-    async def publish(self, *payloads: EventPayload) -> None:
-        """Deliver identity events to every gradebook consumer of `edu.identity`, as the bus would."""
-        for payload in payloads:
-            event = new_event(payload, source="/identity", partition_key=SCHOOL)
-            for sub in self.service.runtime.subscriptions:
-                await sub.handler(event)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def gradebook(
-    request: pytest.FixtureRequest, tmp_path: Path, real_servers: RealServers
-) -> AsyncIterator[Gradebook]:
-    async def run(database_url: str | None) -> AsyncIterator[Gradebook]:
-        bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-        service = build(GradebookSettings(data_dir=tmp_path, database_url=database_url), bus=bus)
-        issuer = TokenIssuer()
-        service.runtime.verifier = issuer.verifier()
-        app = create_app(service, manage_lifespan=False)
-        await bus.start()
-        await service.runtime.start()
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gradebook") as c:
-                gb = Gradebook(service=service, client=c, issuer=issuer)
-                await _seed(gb)
-                yield gb
-        finally:
-            await service.runtime.stop()
-            await bus.close()
-
-    if request.param == "sqlite":
-        async for gb in run(None):
-            yield gb
-    else:
-        async with fresh_postgres_database(real_servers.postgres_url) as url:
-            async for gb in run(url):
-                yield gb
-
-
 async def _seed(gb: Gradebook) -> None:
-    events: list[EventPayload] = [
-        SchoolRegistered(
-            school_id=SCHOOL,
-            org_unit_id="xa-a",
-            moet_code="thcsa",
-            name="Trường THCS Hải Lâm",
-            levels=[SchoolLevel.LOWER_SECONDARY],
-        )
-    ]
-    for class_id, name in ((C6A1, "6A1"), (C6A2, "6A2")):
-        events += [
-            ClassOpened(
-                class_id=class_id,
-                school_id=SCHOOL,
-                school_year_id=YEAR_ID,
-                school_year="2025-2026",
-                grade=6,
-                level=SchoolLevel.LOWER_SECONDARY,
-                name=name,
-            ),
-            ClassSubjectsSet(class_id=class_id, school_id=SCHOOL, school_year_id=YEAR_ID, subjects=[TOAN, GDTC]),
-        ]
-    for sid, family, middle, given in STUDENTS:
-        events += [
-            StudentRegistered(
-                student_id=sid,
-                school_id=SCHOOL,
-                student=StudentSnapshot(
-                    family_name=family,
-                    middle_name=middle,
-                    given_name=given,
-                    full_name=f"{family} {middle} {given}",
-                    date_of_birth=date(2014, 3, 1),
-                    sex="nam",
-                    status="active",
-                ),
-            ),
-            StudentEnrolled(
-                enrollment_id=f"en-{sid}",
-                student_id=sid,
-                school_id=SCHOOL,
-                class_id=C6A1,
-                school_year_id=YEAR_ID,
-                starts_on=date(2025, 9, 5),
-            ),
-        ]
-    events.append(
-        TeachingAssigned(
-            assignment_id="ta-1",
-            school_id=SCHOOL,
-            class_id=C6A1,
-            subject_code="toan",
-            staff_id="staff-1",
-            school_year_id=YEAR_ID,
-        )
-    )
-    await gb.publish(*events)
+    # A named school for the printed headings, and an accented first letter (Ánh) that must still sort first.
+    await seed(gb, school_name="Trường THCS Hải Lâm", students=STUDENTS)
+
+
+@pytest.fixture
+async def gradebook(backend: str, tmp_path: Path, real_servers: RealServers) -> AsyncIterator[Gradebook]:
+    async with gradebook_on(backend, tmp_path, real_servers.postgres_url, seed=_seed) as gb:
+        yield gb
 
 
 def entry(student: str, column: str, value: Any) -> dict[str, Any]:

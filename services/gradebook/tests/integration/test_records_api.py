@@ -5,41 +5,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
 from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
-from edu_shared.contracts.identity_people import (
-    CatalogueSubject,
-    ClassOpened,
-    ClassSubjectsSet,
-    StudentEnrolled,
-    StudentRegistered,
-    StudentSnapshot,
-)
-from edu_shared.events.envelope import new_event
 from edu_shared.events.registry import EventPayload
-from edu_shared.testing.servers import RealServers, fresh_postgres_database
-from edu_shared.testing.tokens import TokenIssuer, user_with
+from edu_shared.testing.servers import RealServers
 from gradebook.adapters import orm
-from gradebook.bootstrap import GradebookService, build, create_app
-from gradebook.config import GradebookSettings
 from gradebook.domain.attendance import AbsenceCounts
 from gradebook.domain.rules.tt22 import Level
+from gradebook.testing import (
+    C6A1,
+    C6A2,
+    SCHOOL,
+    Gradebook,
+    class_opened,
+    gradebook_on,
+    student_enrolled,
+    student_registered,
+)
 
-SCHOOL, OTHER_SCHOOL = "sch-1", "sch-2"
-C6A1, C6A2, C3A = "cls-6a1", "cls-6a2", "cls-3a"
+OTHER_SCHOOL = "sch-2"
+C3A = "cls-3a"
 # A class of a school year still to come, where a day can be in the school year and in the future at once.
 C_FUTURE = "cls-future"
-YEAR_ID = "sy-2025"
 # (id, family, middle, given, class): class-list order of 6A1 is Anh, Bình, Dũng.
 STUDENTS = [
     ("st-1", "Trần", "Văn", "Dũng", C6A1),
@@ -49,75 +43,10 @@ STUDENTS = [
     ("st-5", "Đỗ", "Thu", "Hà", C3A),
     ("st-6", "Vũ", "Đức", "Long", C_FUTURE),
 ]
-TOAN = CatalogueSubject(code="toan", name="Toán", periods_per_year=140, assessment="scored")
-GDTC = CatalogueSubject(code="gdtc", name="Giáo dục thể chất", periods_per_year=70, assessment="comment")
 MONDAY, TUESDAY, SATURDAY, SUNDAY = date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 11), date(2025, 10, 12)
 SPRING_MONDAY = date(2026, 2, 2)
 QUALITIES = {"yeu_nuoc": "Tốt", "nhan_ai": "Tốt", "cham_chi": "Đạt", "trung_thuc": "Tốt", "trach_nhiem": "Đạt"}
 COMPETENCES = {"tu_chu_tu_hoc": "Tốt", "giao_tiep_hop_tac": "Đạt", "giai_quyet_van_de_sang_tao": "Cần cố gắng"}
-
-
-@dataclass
-class Gradebook:
-    service: GradebookService
-    client: httpx.AsyncClient
-    issuer: TokenIssuer
-
-    def bearer(self, role: Role, scope_type: ScopeType, scope_id: str, *, username: str = "tester") -> dict[str, str]:
-        token = self.issuer.issue(user_with(role, scope_type, scope_id, username=username))
-        return {"Authorization": f"Bearer {token}"}
-
-    def homeroom(self, class_id: str = C6A1) -> dict[str, str]:
-        return self.bearer(Role.HOMEROOM_TEACHER, ScopeType.CLASS, class_id, username="gvcn")
-
-    def supervisor(self, class_id: str = C6A1) -> dict[str, str]:
-        return self.bearer(Role.SUPERVISOR, ScopeType.CLASS, class_id, username="giamthi")
-
-    def teacher(self, class_id: str = C6A1) -> dict[str, str]:
-        return self.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{class_id}:toan", username="gvbm")
-
-    def principal(self, school: str = SCHOOL) -> dict[str, str]:
-        return self.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, school, username="hieutruong")
-
-    def parent(self, student_id: str) -> dict[str, str]:
-        return self.bearer(Role.PARENT, ScopeType.STUDENT, student_id, username="phuhuynh")
-
-    async def publish(self, *payloads: EventPayload) -> None:
-        """Deliver identity events to every gradebook consumer of `edu.identity`, as the bus would."""
-        for payload in payloads:
-            event = new_event(payload, source="/identity", partition_key=SCHOOL)
-            for sub in self.service.runtime.subscriptions:
-                await sub.handler(event)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def gradebook(
-    request: pytest.FixtureRequest, tmp_path: Path, real_servers: RealServers
-) -> AsyncIterator[Gradebook]:
-    async def run(database_url: str | None) -> AsyncIterator[Gradebook]:
-        bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-        service = build(GradebookSettings(data_dir=tmp_path, database_url=database_url), bus=bus)
-        issuer = TokenIssuer()
-        service.runtime.verifier = issuer.verifier()
-        app = create_app(service, manage_lifespan=False)
-        await bus.start()
-        await service.runtime.start()
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gradebook") as c:
-                gb = Gradebook(service=service, client=c, issuer=issuer)
-                await _seed(gb)
-                yield gb
-        finally:
-            await service.runtime.stop()
-            await bus.close()
-
-    if request.param == "sqlite":
-        async for gb in run(None):
-            yield gb
-    else:
-        async with fresh_postgres_database(real_servers.postgres_url) as url:
-            async for gb in run(url):
-                yield gb
 
 
 async def _seed(gb: Gradebook) -> None:
@@ -137,43 +66,16 @@ async def _seed(gb: Gradebook) -> None:
         (C3A, "3A", 3, "2025-2026"),
         (C_FUTURE, "6A9", 6, "2099-2100"),
     ):
-        events += [
-            ClassOpened(
-                class_id=class_id,
-                school_id=SCHOOL,
-                school_year_id=YEAR_ID,
-                school_year=year,
-                grade=grade,
-                level=SchoolLevel.PRIMARY if grade <= 5 else SchoolLevel.LOWER_SECONDARY,
-                name=name,
-            ),
-            ClassSubjectsSet(class_id=class_id, school_id=SCHOOL, school_year_id=YEAR_ID, subjects=[TOAN, GDTC]),
-        ]
+        events += class_opened(class_id, name, grade=grade, school_year=year)
     for sid, family, middle, given, class_id in STUDENTS:
-        events += [
-            StudentRegistered(
-                student_id=sid,
-                school_id=SCHOOL,
-                student=StudentSnapshot(
-                    family_name=family,
-                    middle_name=middle,
-                    given_name=given,
-                    full_name=f"{family} {middle} {given}",
-                    date_of_birth=date(2014, 3, 1),
-                    sex="nam",
-                    status="active",
-                ),
-            ),
-            StudentEnrolled(
-                enrollment_id=f"en-{sid}",
-                student_id=sid,
-                school_id=SCHOOL,
-                class_id=class_id,
-                school_year_id=YEAR_ID,
-                starts_on=date(2025, 9, 5),
-            ),
-        ]
+        events += [student_registered(sid, family, middle, given), student_enrolled(sid, class_id)]
     await gb.publish(*events)
+
+
+@pytest.fixture
+async def gradebook(backend: str, tmp_path: Path, real_servers: RealServers) -> AsyncIterator[Gradebook]:
+    async with gradebook_on(backend, tmp_path, real_servers.postgres_url, seed=_seed) as gb:
+        yield gb
 
 
 def roll(

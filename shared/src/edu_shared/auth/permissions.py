@@ -28,6 +28,7 @@ class Permission(StrEnum):
     GRADEBOOK_LOCK = "gradebook.lock"
     CORRECTION_APPROVE = "correction.approve"
     TRANSCRIPT_SIGN = "transcript.sign"
+    TRANSCRIPT_WRITE = "transcript.write"  # the homeroom teacher's comment in the class's transcripts
     MESSAGE_SEND = "message.send"
     SCHOOL_MANAGE = "school.manage"  # school years, classes, subjects per class, staff, students, assignments
     PEOPLE_READ = "people.read"  # staff and student records (personal data, never public)
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     - {
         Permission.SCORES_ENTER,
         Permission.TRANSCRIPT_SIGN,
+        Permission.TRANSCRIPT_WRITE,
         Permission.ATTENDANCE_RECORD,
         Permission.DISCIPLINE_RECORD,
         Permission.CONDUCT_RATE,
@@ -119,7 +121,13 @@ for _role in (Role.DEPARTMENT_ADMIN, Role.UNIT_ADMIN, Role.PRINCIPAL, Role.INSPE
 # the Sở and intermediate units open inspection windows.
 _CLASS_RECORDS: dict[Role, frozenset[Permission]] = {
     Role.HOMEROOM_TEACHER: frozenset(
-        {Permission.ATTENDANCE_RECORD, Permission.DISCIPLINE_RECORD, Permission.CONDUCT_RATE, Permission.RESULTS_SUBMIT}
+        {
+            Permission.ATTENDANCE_RECORD,
+            Permission.DISCIPLINE_RECORD,
+            Permission.CONDUCT_RATE,
+            Permission.RESULTS_SUBMIT,
+            Permission.TRANSCRIPT_WRITE,
+        }
     ),
     Role.SUPERVISOR: frozenset({Permission.ATTENDANCE_RECORD, Permission.DISCIPLINE_RECORD}),
     Role.PRINCIPAL: frozenset({Permission.DISCIPLINE_RECORD, Permission.EXEMPTION_MANAGE, Permission.RESULTS_APPROVE}),

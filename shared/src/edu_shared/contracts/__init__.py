@@ -3,8 +3,26 @@
 Importing this package registers every payload model (the AsyncAPI catalogue is generated from them).
 """
 
-from edu_shared.contracts import gradebook, gradebook_records, identity, identity_accounts, identity_people
-from edu_shared.contracts import gradebook_calendar as gradebook_calendar
+from edu_shared.contracts import (
+    gradebook,
+    gradebook_calendar,
+    gradebook_records,
+    gradebook_results,
+    identity,
+    identity_accounts,
+    identity_people,
+    signing,
+    transcript,
+)
 
-__all__ = ["gradebook", "gradebook_records", "identity", "identity_accounts", "identity_people"]
-from edu_shared.contracts import gradebook_results as gradebook_results  # noqa: E402
+__all__ = [
+    "gradebook",
+    "gradebook_calendar",
+    "gradebook_records",
+    "gradebook_results",
+    "identity",
+    "identity_accounts",
+    "identity_people",
+    "signing",
+    "transcript",
+]

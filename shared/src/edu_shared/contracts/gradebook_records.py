@@ -142,3 +142,27 @@ class ExemptionRevoked(EventPayload, event_type="vn.edurecords.gradebook.exempti
     reason: str
     revoked_by: str
     revoked_at: dt.datetime
+
+
+class CommentChange(BaseModel):
+    """One student's comment that changed (not an event by itself); None when it was cleared."""
+
+    model_config = ConfigDict(frozen=True)
+
+    student_id: str
+    old: str | None
+    new: str | None
+
+
+class SubjectCommentsRecorded(EventPayload, event_type="vn.edurecords.gradebook.comments.recorded", topic=TOPIC):
+    """A subject teacher saved comments (nhận xét) on students of a class for a semester."""
+
+    school_id: str
+    class_id: str
+    subject_code: str
+    subject_name: str
+    school_year: str = Field(examples=["2025-2026"])
+    semester: int = Field(ge=1, le=2)
+    recorded_by: str
+    recorded_at: dt.datetime
+    changes: list[CommentChange]

@@ -25,6 +25,8 @@ class SubjectResult(BaseModel):
     hk2: Mark | None = None
     year: Mark | None = None
     year_before_retest: Mark | None = None
+    # Primary (Thông tư 27): the levels above are "T"/"H"/"C"; the periodic test scores (1–10) by period.
+    tests: dict[str, int] | None = Field(default=None, examples=[{"hk1": 8, "year": 9}])
 
 
 class StudentResult(BaseModel):
@@ -40,6 +42,22 @@ class StudentResult(BaseModel):
     award: Literal["xuat_sac", "gioi"] | None = None
     absent_sessions: int = 0
     explanations: dict[str, str] = {}
+    # Primary classes (Thông tư 27) only: `learning`/`training` stay empty, these carry the results instead.
+    rule_set: Literal["tt22", "tt27"] | None = None
+    result: dict[str, str] | None = Field(
+        default=None,
+        description="Kết quả giáo dục (Thông tư 27) theo kì: hoan_thanh_xuat_sac, hoan_thanh_tot, hoan_thanh, "
+        "chua_hoan_thanh; `supplementary`: kết quả đánh giá bổ sung trong hè",
+        examples=[{"hk1": "hoan_thanh_tot", "year": "hoan_thanh"}],
+    )
+    result_label: dict[str, str] | None = Field(default=None, examples=[{"year": "Hoàn thành"}])
+    qualities: dict[str, dict[str, str]] | None = Field(
+        default=None, description="Phẩm chất: mã → kì → Tốt/Đạt/Cần cố gắng", examples=[{"yeu_nuoc": {"hk1": "Tốt"}}]
+    )
+    competences: dict[str, dict[str, str]] | None = Field(
+        default=None, description="Năng lực chung: mã → kì → Tốt/Đạt/Cần cố gắng"
+    )
+    award_label: str | None = None
 
 
 class ClassResultsApproved(EventPayload, event_type="vn.edurecords.gradebook.results.approved", topic=TOPIC):

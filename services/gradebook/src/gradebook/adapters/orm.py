@@ -174,4 +174,4 @@ correction_evidence = sa.Table(
     sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-from gradebook.adapters import orm_calendar, orm_records, orm_results  # noqa: E402, F401
+from gradebook.adapters import orm_calendar, orm_comments, orm_records, orm_results  # noqa: E402, F401

@@ -7,7 +7,7 @@ Entries are checked all together, so a teacher sees every mistake of a batch at 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -23,10 +23,17 @@ FINAL = "CK"
 
 
 class Rating(StrEnum):
-    """Đạt / Chưa đạt of a comment-only subject."""
+    """A mark in words: Đạt / Chưa đạt of a TT22 comment-only subject, or a TT27 level (sheet_layout.py).
+
+    One enum for both, since the `scores.rating` column and its readers hold either; which ones a column
+    accepts is the sheet layout's business, so a TT22 cell never takes "T" nor a TT27 one "Đ".
+    """
 
     DAT = "Đ"
     CHUA_DAT = "CĐ"
+    HOAN_THANH_TOT = "T"
+    HOAN_THANH = "H"
+    CHUA_HOAN_THANH = "C"
 
 
 CellValue = Decimal | Rating
@@ -93,6 +100,10 @@ class CheckedEntry:
     value: CellValue | None
 
 
+# Reads one typed value of a column (column, value, student name); raises InvalidScore naming all three.
+CellParser = Callable[[str, Decimal | str | int, str], CellValue]
+
+
 class InvalidEntries(InvalidInput):
     """A batch with at least one bad entry: nothing of it is written."""
 
@@ -106,10 +117,12 @@ def check_entries(
     kind: Assessment,
     sheet_columns: Sequence[str],
     students: Mapping[str, str],
+    parse: CellParser | None = None,
 ) -> list[CheckedEntry]:
     """Parse every entry; raise InvalidEntries listing every bad one (student, column, value, message).
 
-    `students` maps the ids of the class's students to their names (for the messages).
+    `students` maps the ids of the class's students to their names (for the messages); `parse`, when given,
+    reads each value by its column (a sheet layout whose columns accept different things), instead of `kind`.
     """
     problems: list[EntryProblem] = []
     checked: list[CheckedEntry] = []
@@ -149,6 +162,8 @@ def check_entries(
             value: CellValue | None
             if entry.value is None:
                 value = None
+            elif parse is not None:
+                value = parse(entry.column, entry.value, name)
             elif kind == "comment":
                 value = parse_rating(entry.value, student=name, column=entry.column)
             else:
@@ -172,10 +187,15 @@ def check_entries(
 
 @dataclass(frozen=True)
 class SemesterResult:
-    """ĐTBmhk of a scored subject, or the Đ/CĐ rating of a comment one; None while assessments are missing."""
+    """ĐTBmhk of a scored subject, or the Đ/CĐ rating of a comment one; None while assessments are missing.
+
+    A TT27 sheet gives instead the end-of-semester level (T/H/C) and the periodic test score beside it.
+    """
 
     average: Decimal | None = None
     rating: Rating | None = None
+    level: Rating | None = None
+    test: int | None = None
 
 
 def semester_result(values: Mapping[str, CellValue], *, kind: Assessment, periods_per_year: int) -> SemesterResult:

@@ -1,7 +1,8 @@
 """A class's results for a period, ready for approval: what is still missing, and each student's result row.
 
 Pure: takes the class's cells, exemptions, training ratings, absences and summer-round inputs as plain data and
-uses the rules engine (rules/evaluate.py, rules/tt22.py) for every result; nothing here decides a threshold. The
+uses the rules engine (rules/evaluate.py, rules/tt22.py; evaluate_tt27.py for primary classes) for every result;
+nothing here decides a threshold. The
 rows are what the homeroom teacher submits, the principal approves and the events carry.
 """
 
@@ -13,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from gradebook.domain.approval import ResultPeriod
-from gradebook.domain.rules import tt22
+from gradebook.domain.conduct import COMPETENCES, QUALITIES, QUALITY_LABELS, Conduct
+from gradebook.domain.rules import tt22, tt27
 from gradebook.domain.rules.evaluate import (
     CommentAssessments,
     ScoredAssessments,
@@ -22,9 +24,18 @@ from gradebook.domain.rules.evaluate import (
     evaluate_tt22,
     explain_learning,
 )
-from gradebook.domain.rules.evaluation_io import tt22_output
+from gradebook.domain.rules.evaluate_tt27 import (
+    PrimarySubjectInput,
+    RatedInput,
+    Tt27Evaluation,
+    Tt27Input,
+    evaluate_tt27,
+)
+from gradebook.domain.rules.evaluation_io import tt22_output, tt27_output
 from gradebook.domain.rules.tt22 import Level, SubjectOutcome
-from gradebook.domain.sheet import FINAL, MIDTERM, CellValue, Rating, columns, semester_result
+from gradebook.domain.rules.tt27 import QualityLevel
+from gradebook.domain.sheet import FINAL, MIDTERM, CellValue, Rating, SemesterResult, columns, semester_result
+from gradebook.domain.sheet_layout import SheetLayout, layout_result, sheet_layout
 
 MISSING_SHOWN = 100
 
@@ -202,3 +213,230 @@ def summer_round_missing(year_rows: Sequence[Mapping[str, Any]], students: Mappi
         if row["training"]["year"] == Level.CHUA_DAT.label and student.summer_training is None:
             found.append(f"{student.full_name}: chưa có kết quả rèn luyện hè")
     return found
+
+
+# Primary classes (Thông tư 27): levels, periodic tests, qualities and competences instead of averages and training.
+# A pupil who has not completed the grade's programme owes a supplementary evaluation in summer (đánh giá bổ sung,
+# TT27 Điều 14); the homeroom teacher records its outcome and the principal's approval of the summer round settles
+# promotion (docs/adr/0017-primary-year-end.md).
+PRIMARY_RULE_SET = "tt27"
+PRIMARY_PENDING = "kiem_tra_lai"
+
+
+@dataclass(frozen=True)
+class PrimaryStudentYear:
+    """Everything TT27 reads about one pupil: sheet cells, end-of-semester ratings, the summer outcome."""
+
+    student_id: str
+    full_name: str
+    cells: Mapping[tuple[str, int], Mapping[str, CellValue]]  # (subject code, semester) → column → value
+    ratings: Mapping[int, Conduct] = field(default_factory=dict)  # semester → end-of-semester qualities/competences
+    absent_sessions: int = 0
+    supplementary: bool | None = None  # đánh giá bổ sung: True completed, False not, None not yet entered
+    tieu_bieu_proposed: bool = False
+
+
+def primary_layouts(grade: int, subjects: Sequence[SubjectPlan]) -> dict[tuple[str, int], SheetLayout]:
+    """The TT27 sheet layout of every subject and semester of a class."""
+    return {
+        (s.code, semester): sheet_layout(
+            rule_set=tt27.RULE_SET,
+            grade=grade,
+            subject_code=s.code,
+            assessment="scored" if s.scored else "comment",
+            periods_per_year=s.periods_per_year,
+            semester=semester,
+        )
+        for s in subjects
+        for semester in (1, 2)
+    }
+
+
+def primary_missing(
+    period: ResultPeriod, subjects: Sequence[SubjectPlan], students: Sequence[PrimaryStudentYear], *, grade: int
+) -> list[str]:
+    """What keeps a primary period from being submitted: empty cells of the layout and unrated qualities."""
+    layouts = primary_layouts(grade, subjects)
+    found: list[str] = []
+    for student in students:
+        for semester in _semesters(period):
+            for subject in subjects:
+                values = student.cells.get((subject.code, semester), {})
+                absent = [c for c in layouts[(subject.code, semester)].columns if values.get(c) is None]
+                if absent:
+                    found.append(f"{student.full_name}: môn {subject.name} học kì {semester} thiếu {', '.join(absent)}")
+            rating = student.ratings.get(semester)
+            if rating is None or set(rating.qualities) != set(QUALITIES) or set(rating.competences) != set(COMPETENCES):
+                found.append(f"{student.full_name}: chưa đánh giá phẩm chất, năng lực cuối học kì {semester}")
+    return found
+
+
+def _primary_cell(
+    student: PrimaryStudentYear, layouts: Mapping[tuple[str, int], SheetLayout], code: str, semester: int
+) -> SemesterResult:
+    return layout_result(student.cells.get((code, semester), {}), layout=layouts[(code, semester)])
+
+
+def _rated(conduct: Conduct, catalogue: Mapping[str, str], *, competences: bool) -> dict[str, QualityLevel]:
+    levels = conduct.competences if competences else conduct.qualities
+    return {code: levels[code] for code in catalogue}
+
+
+def primary_semester_row(
+    semester: int, subjects: Sequence[SubjectPlan], student: PrimaryStudentYear, *, grade: int
+) -> dict[str, Any]:
+    """One pupil's semester: each subject's end-of-semester level and test score, qualities and competences."""
+    layouts = primary_layouts(grade, subjects)
+    period = f"hk{semester}"
+    rows: list[dict[str, Any]] = []
+    for s in subjects:
+        result = _primary_cell(student, layouts, s.code, semester)
+        assert result.level is not None  # primary_missing refuses an empty CK
+        rows.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                period: result.level.value,
+                "tests": None if result.test is None else {period: result.test},
+            }
+        )
+    conduct = student.ratings[semester]
+    return {
+        "student_id": student.student_id,
+        "full_name": student.full_name,
+        "rule_set": PRIMARY_RULE_SET,
+        "subjects": rows,
+        "learning": {},
+        "training": {},
+        "qualities": {c: {period: QUALITY_LABELS[v]} for c, v in _rated(conduct, QUALITIES, competences=False).items()},
+        "competences": {
+            c: {period: QUALITY_LABELS[v]} for c, v in _rated(conduct, COMPETENCES, competences=True).items()
+        },
+        "outcome": None,
+        "retest_subjects": [],
+        "award": None,
+        "absent_sessions": student.absent_sessions,
+        "explanations": {},
+    }
+
+
+_SUBJECT_LEVELS = {"T": tt27.SubjectLevel.T, "H": tt27.SubjectLevel.H, "C": tt27.SubjectLevel.C}
+
+
+def primary_evaluation(subjects: Sequence[SubjectPlan], student: PrimaryStudentYear, *, grade: int) -> Tt27Evaluation:
+    """The pupil's year by `evaluate_tt27`, from the CK levels and KTCK scores of both semesters."""
+    layouts = primary_layouts(grade, subjects)
+    inputs: list[PrimarySubjectInput] = []
+    for s in subjects:
+        first = _primary_cell(student, layouts, s.code, 1)
+        second = _primary_cell(student, layouts, s.code, 2)
+        assert first.level is not None and second.level is not None  # primary_missing refuses an empty CK
+        inputs.append(
+            PrimarySubjectInput(
+                name=s.name,
+                hk1=_SUBJECT_LEVELS[first.level.value],
+                year=_SUBJECT_LEVELS[second.level.value],
+                test_hk1=first.test,
+                test_year=second.test,
+            )
+        )
+
+    def rated(catalogue: Mapping[str, str], *, competences: bool) -> tuple[RatedInput, ...]:
+        hk1 = _rated(student.ratings[1], catalogue, competences=competences)
+        year = _rated(student.ratings[2], catalogue, competences=competences)
+        return tuple(RatedInput(name=catalogue[c], hk1=hk1[c], year=year[c]) for c in catalogue)
+
+    return evaluate_tt27(
+        Tt27Input(
+            grade=grade,
+            subjects=tuple(inputs),
+            qualities=rated(QUALITIES, competences=False),
+            competences=rated(COMPETENCES, competences=True),
+            tieu_bieu_proposed=student.tieu_bieu_proposed,
+        )
+    )
+
+
+def primary_year_row(
+    subjects: Sequence[SubjectPlan], student: PrimaryStudentYear, *, grade: int, with_summer_round: bool = False
+) -> dict[str, Any]:
+    """One pupil's year: subjects, qualities, competences, the TT27 result and award, and the outcome.
+
+    Completed (any Hoàn thành level) → promoted; Chưa hoàn thành → owes the summer's supplementary evaluation
+    (outcome "kiem_tra_lai"), settled in the summer round: completed then → promoted, otherwise → retained.
+    """
+    evaluation = primary_evaluation(subjects, student, grade=grade)
+    out = tt27_output(evaluation)
+    completed = evaluation.result_year != tt27.YearResult.CHUA_HOAN_THANH
+    explanations = dict(evaluation.explanations)
+    result = dict(out["result"])
+    if completed:
+        outcome = "len_lop"
+    elif not with_summer_round:
+        outcome = PRIMARY_PENDING
+        explanations["outcome"] = (
+            "Chưa hoàn thành chương trình lớp học: giáo viên giúp đỡ và đánh giá bổ sung trong hè, "
+            "sau đó hiệu trưởng phê duyệt kết quả lên lớp hoặc ở lại lớp."
+        )
+    else:
+        outcome = "len_lop" if student.supplementary else "o_lai_lop"
+        result["supplementary"] = "hoan_thanh" if student.supplementary else "chua_hoan_thanh"
+        explanations["outcome"] = (
+            "Đánh giá bổ sung: hoàn thành chương trình lớp học, được lên lớp."
+            if student.supplementary
+            else "Đánh giá bổ sung: vẫn chưa hoàn thành chương trình lớp học, ở lại lớp."
+        )
+    rows = [
+        {
+            "code": s.code,
+            "name": s.name,
+            "hk1": subject["hk1"],
+            "year": subject["year"],
+            "tests": subject["tests"],
+        }
+        for s, subject in zip(subjects, out["subjects"], strict=True)
+    ]
+    pairs = [(QUALITIES, out["qualities"]), (COMPETENCES, out["competences"])]
+    qualities, competences = (
+        {code: {"hk1": r["hk1"], "year": r["year"]} for code, r in zip(catalogue, rated, strict=True)}
+        for catalogue, rated in pairs
+    )
+    return {
+        "student_id": student.student_id,
+        "full_name": student.full_name,
+        "rule_set": PRIMARY_RULE_SET,
+        "subjects": rows,
+        "learning": {},
+        "training": {},
+        "result": result,
+        "result_label": out["result_label"],
+        "qualities": qualities,
+        "competences": competences,
+        "outcome": outcome,
+        "retest_subjects": [],
+        "award": "xuat_sac" if evaluation.award == tt27.Award.XUAT_SAC else None,
+        "award_label": out["award_label"],
+        "absent_sessions": student.absent_sessions,
+        "explanations": explanations,
+    }
+
+
+def primary_summer_round_missing(
+    year_rows: Sequence[Mapping[str, Any]], students: Mapping[str, PrimaryStudentYear]
+) -> list[str]:
+    """Supplementary-evaluation outcomes still to be entered for the pupils who owe one."""
+    return [
+        f"{students[row['student_id']].full_name}: chưa có kết quả đánh giá bổ sung"
+        for row in year_rows
+        if pending_summer_round(row) and students[row["student_id"]].supplementary is None
+    ]
+
+
+# The summer-training entry names the supplementary evaluation's outcome for a primary pupil (ADR 0017).
+SUPPLEMENTARY_OUTCOMES: dict[str, bool] = {
+    Level.DAT.label: True,
+    Level.CHUA_DAT.label: False,
+    "Hoàn thành": True,
+    "Chưa hoàn thành": False,
+}
+SUPPLEMENTARY_STORED = {True: "hoan_thanh", False: "chua_hoan_thanh"}

@@ -14,6 +14,7 @@ from gradebook.bootstrap import GradebookService
 from gradebook.domain.corrections import Correction, CorrectionStatus, EvidenceFile, check_evidence_size
 from gradebook.domain.locks import Lock, Upcoming
 from gradebook.domain.results import SubjectYear
+from gradebook.domain.rules import tt22
 from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import Entry, format_value
 from gradebook.entrypoints.schemas import (
@@ -33,6 +34,7 @@ from gradebook.entrypoints.schemas import (
     ScoreSheetRead,
     ScoresRecordedRead,
     ScoresUpdate,
+    SheetColumnRead,
     SheetRowRead,
     StudentResultsRead,
     SubjectYearRead,
@@ -95,6 +97,11 @@ def _sheet_read(sheet: Sheet) -> ScoreSheetRead:
         periods_per_year=sheet.subject.periods_per_year,
         semester=sheet.semester,
         columns=sheet.columns,
+        rule_set=sheet.layout.rule_set if sheet.layout else tt22.RULE_SET,
+        column_specs=[
+            SheetColumnRead(code=c.code, label=c.label, accepts=c.accepts)
+            for c in (sheet.layout.specs if sheet.layout else ())
+        ],
         locked_columns={c: _lock_read(lk) for c, lk in sheet.locked_columns.items()},
         scheduled_locks=[_scheduled_read(u) for u in sheet.scheduled_locks],
         version=sheet.version,
@@ -105,6 +112,8 @@ def _sheet_read(sheet: Sheet) -> ScoreSheetRead:
                 values={c: format_value(r.values.get(c)) for c in sheet.columns},
                 average=r.result.average,
                 rating=r.result.rating.value if r.result.rating is not None else None,
+                level=r.result.level.value if r.result.level is not None else None,
+                test_score=r.result.test,
             )
             for r in sheet.rows
         ],
@@ -417,12 +426,12 @@ def _learning(result: LearningResult | None) -> LearningRead | None:
 
 
 def _year_cell(subject: SubjectYear, period: int | None) -> str | None:
-    """A score (even 0.0) or a rating, as text."""
+    """A score (even 0.0) or a rating (a TT27 level: T/H/C, the year's being the end-of-year one), as text."""
     if period is None:
-        average, rating = subject.year_average, subject.year_rating
+        average, rating = subject.year_average, subject.year_rating or subject.semester2.level
     else:
         result = subject.semester1 if period == 1 else subject.semester2
-        average, rating = result.average, result.rating
+        average, rating = result.average, result.rating or result.level
     return format_value(average if average is not None else rating)
 
 

@@ -71,12 +71,28 @@ class ScheduledLockRead(LockRead):
     columns: list[str]
 
 
+class SheetColumnRead(BaseModel):
+    """One column of the sheet and what it accepts (by the class's rule set)."""
+
+    code: str = Field(examples=["TX1", "GK", "KTCK"])
+    label: str = Field(examples=["Bài kiểm tra định kì cuối học kì I"])
+    accepts: Literal["score", "rating", "level", "test"] = Field(
+        description="score: điểm 0–10; rating: Đ/CĐ; level: T/H/C (Thông tư 27); test: số nguyên 1–10"
+    )
+
+
 class SheetRowRead(BaseModel):
     student_id: str
     full_name: str
-    values: dict[str, str | None] = Field(description="Cột → giá trị ('6.5', 'Đ', 'CĐ'); null khi chưa nhập")
+    values: dict[str, str | None] = Field(
+        description="Cột → giá trị ('6.5', 'Đ', 'CĐ'; tiểu học: 'T', 'H', 'C', điểm kiểm tra '7'); null khi chưa nhập"
+    )
     average: Decimal | None = Field(description="ĐTBmhk (môn tính điểm); null khi chưa đủ đầu điểm")
     rating: Literal["Đ", "CĐ"] | None = Field(description="Kết quả học kì của môn đánh giá bằng nhận xét")
+    level: Literal["T", "H", "C"] | None = Field(
+        default=None, description="Tiểu học (Thông tư 27): mức đạt được cuối học kì (cột CK)"
+    )
+    test_score: int | None = Field(default=None, description="Tiểu học: điểm bài kiểm tra định kì cuối kì (KTCK)")
 
 
 class ScoreSheetRead(BaseModel):
@@ -90,6 +106,8 @@ class ScoreSheetRead(BaseModel):
     periods_per_year: int
     semester: int
     columns: list[str]
+    rule_set: str = Field(default="TT22/2021", description="Quy chế đánh giá của lớp: TT22/2021 hoặc TT27/2020")
+    column_specs: list[SheetColumnRead] = Field(default_factory=list, description="Các cột và giá trị mỗi cột nhận")
     locked_columns: dict[str, LockRead]
     scheduled_locks: list[ScheduledLockRead] = Field(
         default_factory=list, description="Khóa đã hẹn giờ, chưa có hiệu lực: cột nào sẽ khóa và từ khi nào"

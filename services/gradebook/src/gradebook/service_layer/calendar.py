@@ -155,17 +155,27 @@ class SetTestDate:
     essay: bool = False
 
 
-async def _class_subject(uow: GradebookUnitOfWork, *, class_id: str, subject_code: str) -> ClassInfo:
+async def _class(uow: GradebookUnitOfWork, class_id: str) -> ClassInfo:
     klass = await uow.scores.class_info(class_id)
     if klass is None:
         raise NotFound(f"Không tìm thấy lớp {class_id}.", field="class_id", value=class_id)
-    if await uow.scores.subject(class_id=class_id, subject_code=subject_code) is None:
+    return klass
+
+
+async def _class_subject(uow: GradebookUnitOfWork, *, class_id: str, subject_code: str) -> ClassInfo:
+    klass = await _class(uow, class_id)
+    await _check_subject(uow, klass, subject_code=subject_code)
+    return klass
+
+
+async def _check_subject(uow: GradebookUnitOfWork, klass: ClassInfo, *, subject_code: str) -> None:
+    """The class teaches the subject; the error names the class, so it is told only to those authorized."""
+    if await uow.scores.subject(class_id=klass.id, subject_code=subject_code) is None:
         raise NotFound(
             f"Lớp {klass.name} không học môn {subject_code} trong năm học {klass.year}.",
             field="subject_code",
             value=subject_code,
         )
-    return klass
 
 
 async def _authorize_test_date(caller: Caller, *, klass: ClassInfo, class_id: str, subject_code: str) -> None:
@@ -197,7 +207,7 @@ async def set_test_date(
 ) -> TestDate:
     """Record when a periodic test (GK, CK) was held, by the subject teacher or the school; audited."""
     async with uow_factory() as uow:
-        klass = await _class_subject(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
+        klass = await _class(uow, cmd.class_id)
     await _authorize_test_date(caller, klass=klass, class_id=cmd.class_id, subject_code=cmd.subject_code)
     test = TestDate(
         class_id=cmd.class_id,
@@ -210,6 +220,7 @@ async def set_test_date(
         set_at=datetime.now(UTC),
     )
     async with uow_factory() as uow:
+        await _check_subject(uow, klass, subject_code=cmd.subject_code)
         calendar = await uow.calendars.calendar(school_id=klass.school_id, school_year=klass.year)
         check_test_date(
             column=cmd.column, held_on=cmd.held_on, semester=cmd.semester, school_year=klass.year, calendar=calendar

@@ -17,18 +17,18 @@ from gradebook.adapters.scores_repo import ClassInfo, HistoryRow, SheetKey, Subj
 from gradebook.domain.corrections import Correction, CorrectionStatus, decide, require_evidence
 from gradebook.domain.locks import Cell, Lock, Upcoming, locked_error, upcoming
 from gradebook.domain.results import SubjectYear, learning_for
+from gradebook.domain.rules import tt22
+from gradebook.domain.rules.selection import rule_set_for
 from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import (
     CellValue,
     Entry,
     SemesterResult,
-    check_entries,
     class_list_key,
-    columns,
     format_value,
     parse_stored,
-    semester_result,
 )
+from gradebook.domain.sheet_layout import SheetLayout, check_sheet_entries, layout_result, sheet_layout
 from gradebook.service_layer import locking
 from gradebook.service_layer.calendar import check_correction_cutoff
 from gradebook.service_layer.uow import GradebookUnitOfWork
@@ -80,6 +80,7 @@ class Sheet:
     locked_columns: dict[str, Lock] = field(default_factory=dict)
     version: int = 0
     scheduled_locks: list[Upcoming] = field(default_factory=list)  # not yet in force, soonest first
+    layout: SheetLayout | None = None  # what each column accepts (TT22 or TT27)
 
 
 def _class_subject_scope(class_id: str, subject_code: str) -> tuple[ScopeType, str]:
@@ -100,6 +101,36 @@ async def _sheet_target(uow: GradebookUnitOfWork, *, class_id: str, subject_code
     return klass, subject
 
 
+async def class_rule_set(uow: GradebookUnitOfWork, klass: ClassInfo) -> tuple[str, int]:
+    """The rule set governing the class and its grade; a class whose grade is unknown keeps the TT22 sheet."""
+    grade = await uow.results.class_grade(klass.id)
+    if grade is None:
+        return tt22.RULE_SET, 0
+    return rule_set_for(grade=grade, school_year_start=int(klass.year[:4])), grade
+
+
+async def _layout(uow: GradebookUnitOfWork, klass: ClassInfo, subject: SubjectInfo, semester: int) -> SheetLayout:
+    rule_set, grade = await class_rule_set(uow, klass)
+    return sheet_layout(
+        rule_set=rule_set,
+        grade=grade,
+        subject_code=subject.code,
+        assessment=subject.assessment,
+        periods_per_year=subject.periods_per_year,
+        semester=semester,
+    )
+
+
+async def _sheet_values(
+    uow: GradebookUnitOfWork, key: SheetKey, layout: SheetLayout
+) -> dict[tuple[str, str], CellValue]:
+    """The sheet's stored cells as the layout writes them (a test score read back as 7.0 is the 7 written)."""
+    values = await uow.scores.sheet_values(key)
+    if not layout.primary:
+        return values
+    return {(sid, column): layout.canonical(column, v) for (sid, column), v in values.items()}
+
+
 async def record_scores(cmd: RecordScores, uow: GradebookUnitOfWork, *, caller: Caller) -> list[ScoreChange]:
     """Save a batch of entries all-or-nothing: every change is checked, lock-checked, audited and announced."""
     await authorize(
@@ -112,16 +143,12 @@ async def record_scores(cmd: RecordScores, uow: GradebookUnitOfWork, *, caller: 
         klass, subject = await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
         await uow.scores.serialize_school(klass.school_id)
         roster = {s.id: s.full_name for s in await uow.scores.class_students(cmd.class_id)}
-        checked = check_entries(
-            cmd.entries,
-            kind=subject.assessment,
-            sheet_columns=columns(subject.periods_per_year),
-            students=roster,
-        )
+        layout = await _layout(uow, klass, subject, cmd.semester)
+        checked = check_sheet_entries(cmd.entries, layout=layout, students=roster)
         key: SheetKey = (cmd.class_id, cmd.subject_code, cmd.semester)
         if cmd.expected_version is not None:
             await _check_version(uow, key, expected=cmd.expected_version, roster=roster)
-        current = await uow.scores.sheet_values(key)
+        current = await _sheet_values(uow, key, layout)
         changes = [
             ScoreChange(
                 student_id=e.student_id,
@@ -273,7 +300,7 @@ async def _apply_changes(
 async def score_sheet(
     uow: GradebookUnitOfWork, *, caller: Caller, class_id: str, subject_code: str, semester: int
 ) -> Sheet:
-    """The sheet in class-list order, with each student's computed semester result (TT22)."""
+    """The sheet in class-list order, with each student's computed semester result (TT22 or TT27 layout)."""
     await authorize(
         caller.user, Permission.SCORES_READ, _class_subject_scope(class_id, subject_code), resolver=caller.resolver
     )
@@ -283,18 +310,14 @@ async def score_sheet(
             await uow.scores.class_students(class_id),
             key=lambda s: class_list_key(family_name=s.family_name, middle_name=s.middle_name, given_name=s.given_name),
         )
-        values = await uow.scores.sheet_values((class_id, subject_code, semester))
-        sheet_columns = columns(subject.periods_per_year)
+        layout = await _layout(uow, klass, subject, semester)
+        values = await _sheet_values(uow, (class_id, subject_code, semester), layout)
+        sheet_columns = layout.columns
         rows: list[SheetRow] = []
         for s in students:
             row = {c: values[(s.id, c)] for c in sheet_columns if (s.id, c) in values}
             rows.append(
-                SheetRow(
-                    student_id=s.id,
-                    full_name=s.full_name,
-                    values=row,
-                    result=semester_result(row, kind=subject.assessment, periods_per_year=subject.periods_per_year),
-                )
+                SheetRow(student_id=s.id, full_name=s.full_name, values=row, result=layout_result(row, layout=layout))
             )
         locks = await uow.scores.active_locks(school_id=klass.school_id)
         locked: dict[str, Lock] = {}
@@ -319,6 +342,7 @@ async def score_sheet(
             rows=rows,
             locked_columns=locked,
             scheduled_locks=scheduled,
+            layout=layout,
         )
 
 
@@ -361,13 +385,11 @@ async def request_correction(
         klass, subject = await _sheet_target(uow, class_id=cmd.class_id, subject_code=cmd.subject_code)
         await check_correction_cutoff(uow, school_id=klass.school_id, school_year=klass.year, semester=cmd.semester)
         roster = {s.id: s.full_name for s in await uow.scores.class_students(cmd.class_id)}
-        (checked,) = check_entries(
-            [Entry(student_id=cmd.student_id, column=cmd.column, value=cmd.value)],
-            kind=subject.assessment,
-            sheet_columns=columns(subject.periods_per_year),
-            students=roster,
+        layout = await _layout(uow, klass, subject, cmd.semester)
+        (checked,) = check_sheet_entries(
+            [Entry(student_id=cmd.student_id, column=cmd.column, value=cmd.value)], layout=layout, students=roster
         )
-        current = await uow.scores.sheet_values((cmd.class_id, cmd.subject_code, cmd.semester))
+        current = await _sheet_values(uow, (cmd.class_id, cmd.subject_code, cmd.semester), layout)
         old = format_value(current.get((cmd.student_id, cmd.column)))
         new = format_value(checked.value)
         if old == new:
@@ -438,7 +460,8 @@ async def decide_correction(
         assert correction is not None  # never deleted
         klass, subject = await _sheet_target(uow, class_id=correction.class_id, subject_code=correction.subject_code)
         key: SheetKey = (correction.class_id, correction.subject_code, correction.semester)
-        current = format_value((await uow.scores.sheet_values(key)).get((correction.student_id, correction.column)))
+        layout = await _layout(uow, klass, subject, correction.semester)
+        current = format_value((await _sheet_values(uow, key, layout)).get((correction.student_id, correction.column)))
         decided = decide(
             correction, approve=approve, by=caller.user.username, at=datetime.now(UTC), note=note, current=current
         )
@@ -468,7 +491,7 @@ async def decide_correction(
                 klass=klass,
                 key=key,
                 changes=[change],
-                values={(change.student_id, change.column): parse_stored(correction.new_value, subject.assessment)},
+                values={(change.student_id, change.column): _stored(correction.new_value, layout, correction.column)},
                 by=correction.requested_by,
                 by_name=correction.requested_by_name,
                 source="correction",
@@ -478,6 +501,14 @@ async def decide_correction(
             )
         await uow.commit()
         return decided
+
+
+def _stored(text: str | None, layout: SheetLayout, column: str) -> CellValue | None:
+    """A value's canonical text back to a cell value of the layout's column."""
+    spec = layout.spec(column)
+    if text is None or spec is None or not layout.primary:
+        return parse_stored(text, layout.assessment)
+    return parse_stored(text, "scored" if spec.accepts == "test" else "comment")
 
 
 async def list_corrections(
@@ -520,20 +551,29 @@ async def class_results(uow: GradebookUnitOfWork, *, caller: Caller, class_id: s
         )
         # One query for all the class's sheets (not one per subject and semester): a school recomputes in < 1 s.
         per_student = await uow.scores.class_values(class_id)
+        rule_set, grade = await class_rule_set(uow, klass)
+    layouts = {
+        (subject.code, semester): sheet_layout(
+            rule_set=rule_set,
+            grade=grade,
+            subject_code=subject.code,
+            assessment=subject.assessment,
+            periods_per_year=subject.periods_per_year,
+            semester=semester,
+        )
+        for subject in subjects
+        for semester in (1, 2)
+    }
     empty: dict[str, CellValue] = {}
     results: list[StudentResults] = []
     for student in students:
         cells = per_student.get(student.id, {})
         years: list[SubjectYear] = []
         for subject in subjects:
-            # A cell outside the sheet's columns (periods changed since) never counts: semester_result reads
-            # only the columns the periods ask for.
+            # A cell outside the sheet's columns (periods changed since) never counts: the result reads only
+            # the columns the layout asks for. A TT27 class has levels, not TT22 learning results (left None).
             semesters = [
-                semester_result(
-                    cells.get((subject.code, semester), empty),
-                    kind=subject.assessment,
-                    periods_per_year=subject.periods_per_year,
-                )
+                layout_result(cells.get((subject.code, semester), empty), layout=layouts[(subject.code, semester)])
                 for semester in (1, 2)
             ]
             years.append(SubjectYear(subject.code, subject.assessment == "scored", semesters[0], semesters[1]))

@@ -17,7 +17,7 @@ from edu_shared.auth.permissions import Permission, authorize
 from edu_shared.auth.principal import ScopeType
 from edu_shared.contracts.gradebook import GradebookLocked, GradebookUnlocked
 from edu_shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from gradebook.adapters.scores_repo import SheetKey
+from gradebook.adapters.scores_repo import ClassInfo, SheetKey
 from gradebook.domain.locks import Cell, Lock, LockScope, check_lock_target, check_window, relock
 from gradebook.service_layer.uow import GradebookUnitOfWork
 
@@ -79,30 +79,35 @@ def _announce(uow: GradebookUnitOfWork, lock: Lock) -> None:
     )
 
 
-async def _lock_school(cmd: SetLock, uow: GradebookUnitOfWork) -> str:
-    """The school a lock belongs to, from its class when it names one."""
+async def _lock_class(cmd: SetLock, uow: GradebookUnitOfWork) -> ClassInfo | None:
+    """The class a lock names (None for a whole-school lock); only its existence is told before authorization."""
+    if cmd.class_id is None:
+        if cmd.school_id is None:
+            raise InvalidInput("Khóa toàn trường cần chỉ rõ trường (school_id).", missing=["school_id"])
+        return None
     async with uow:
-        if cmd.class_id is None:
-            if cmd.school_id is None:
-                raise InvalidInput("Khóa toàn trường cần chỉ rõ trường (school_id).", missing=["school_id"])
-            return cmd.school_id
         klass = await uow.scores.class_info(cmd.class_id)
-        if klass is None:
-            raise NotFound(f"Không tìm thấy lớp {cmd.class_id}.", class_id=cmd.class_id)
-        if cmd.school_id is not None and cmd.school_id != klass.school_id:
-            raise Conflict(
-                f"Lớp {klass.name} không thuộc trường {cmd.school_id}.", class_id=cmd.class_id, school_id=cmd.school_id
-            )
-        if (
-            cmd.subject_code is not None
-            and await uow.scores.subject(class_id=cmd.class_id, subject_code=cmd.subject_code) is None
-        ):
-            raise NotFound(
-                f"Lớp {klass.name} không học môn {cmd.subject_code} trong năm học {klass.year}.",
-                class_id=cmd.class_id,
-                subject_code=cmd.subject_code,
-            )
-        return klass.school_id
+    if klass is None:
+        raise NotFound(f"Không tìm thấy lớp {cmd.class_id}.", class_id=cmd.class_id)
+    return klass
+
+
+async def _check_lock_class(cmd: SetLock, klass: ClassInfo, uow: GradebookUnitOfWork) -> None:
+    """After authorization (these errors name the class): the class is the school's and teaches the subject."""
+    if cmd.school_id is not None and cmd.school_id != klass.school_id:
+        raise Conflict(
+            f"Lớp {klass.name} không thuộc trường {cmd.school_id}.", class_id=cmd.class_id, school_id=cmd.school_id
+        )
+    if cmd.subject_code is None:
+        return
+    async with uow:
+        subject = await uow.scores.subject(class_id=klass.id, subject_code=cmd.subject_code)
+    if subject is None:
+        raise NotFound(
+            f"Lớp {klass.name} không học môn {cmd.subject_code} trong năm học {klass.year}.",
+            class_id=cmd.class_id,
+            subject_code=cmd.subject_code,
+        )
 
 
 async def set_lock(cmd: SetLock, uow_factory: UowFactory, *, caller: Caller) -> Lock:
@@ -116,9 +121,15 @@ async def set_lock(cmd: SetLock, uow_factory: UowFactory, *, caller: Caller) -> 
     )
     now = datetime.now(UTC)
     starts_at, ends_at = check_window(starts_at=cmd.starts_at, ends_at=cmd.ends_at, now=now)
-    school_id = await _lock_school(cmd, uow_factory())
+    klass = await _lock_class(cmd, uow_factory())
+    # The school is the class's own when the lock names a class: a caller from another school is refused before
+    # anything about the class (its name, its school, its subjects) is told.
+    school_id = klass.school_id if klass is not None else cmd.school_id
+    assert school_id is not None  # _lock_class refuses a school lock without its school
     # Checked between transactions: the resolver reads the directory in its own session (one SQLite writer).
     await authorize(caller.user, Permission.GRADEBOOK_LOCK, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
+    if klass is not None:
+        await _check_lock_class(cmd, klass, uow_factory())
     lock = Lock(
         id=str(uuid.uuid4()),
         school_id=school_id,

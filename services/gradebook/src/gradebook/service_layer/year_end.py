@@ -30,16 +30,25 @@ from gradebook.domain.approval import (
     snapshot_hash,
 )
 from gradebook.domain.locks import Lock
-from gradebook.domain.rules import tt22
+from gradebook.domain.rules import tt22, tt27
 from gradebook.domain.rules.evaluation_io import LEVELS
 from gradebook.domain.rules.selection import rule_set_for
 from gradebook.domain.scores import parse_score
 from gradebook.domain.sheet import class_list_key, parse_rating
+from gradebook.domain.sheet_layout import FINAL_TEST, MIDTERM_TEST
 from gradebook.domain.year_end import (
+    PRIMARY_RULE_SET,
+    SUPPLEMENTARY_OUTCOMES,
+    SUPPLEMENTARY_STORED,
+    PrimaryStudentYear,
     StudentYear,
     SubjectPlan,
     missing,
     pending_summer_round,
+    primary_missing,
+    primary_semester_row,
+    primary_summer_round_missing,
+    primary_year_row,
     semester_row,
     summer_round_missing,
     year_row,
@@ -69,6 +78,7 @@ class _ClassData:
     subjects: list[SubjectPlan]
     students: list[StudentYear]
     approvals: list[Approval]
+    primary: list[PrimaryStudentYear] | None = None  # set for a TT27 class, whose `students` is then empty
 
 
 def _approved(approvals: Sequence[Approval], period: str) -> Approval | None:
@@ -80,10 +90,13 @@ async def _class_data(uow: GradebookUnitOfWork, class_id: str) -> _ClassData:
     grade = await uow.results.class_grade(class_id)
     if klass is None or grade is None:
         raise NotFound(f"Không có lớp với mã định danh {class_id}.", field="class_id", value=class_id)
-    if rule_set_for(grade=grade, school_year_start=int(klass.year[:4])) != tt22.RULE_SET:
+    rule_set = rule_set_for(grade=grade, school_year_start=int(klass.year[:4]))
+    if rule_set == tt27.RULE_SET:
+        return await _primary_class_data(uow, klass, grade)
+    if rule_set != tt22.RULE_SET:
         raise InvalidInput(
-            f"Lớp {klass.name} (khối {grade}, năm học {klass.year}) không đánh giá theo Thông tư 22; duyệt kết quả "
-            "trên sổ điểm hiện áp dụng cho THCS và THPT theo Thông tư 22.",
+            f"Lớp {klass.name} (khối {grade}, năm học {klass.year}) không đánh giá theo Thông tư 22 hay Thông tư 27; "
+            "duyệt kết quả trên sổ điểm áp dụng cho các lớp đánh giá theo Thông tư 22 và Thông tư 27.",
             field="class_id",
             value=class_id,
         )
@@ -140,7 +153,76 @@ async def _class_data(uow: GradebookUnitOfWork, class_id: str) -> _ClassData:
     return _ClassData(klass, grade, subjects, students, await uow.results.approvals(class_id))
 
 
+async def _primary_class_data(uow: GradebookUnitOfWork, klass: ClassInfo, grade: int) -> _ClassData:
+    """A TT27 class: sheet cells (test scores as whole numbers), end-of-semester ratings, summer outcomes."""
+    class_id = klass.id
+    subjects = [
+        SubjectPlan(s.code, s.name, s.periods_per_year, s.assessment == "scored")
+        for s in await uow.scores.class_subject_list(class_id)
+    ]
+    roster = sorted(
+        await uow.scores.class_students(class_id),
+        key=lambda s: class_list_key(family_name=s.family_name, middle_name=s.middle_name, given_name=s.given_name),
+    )
+    sheets = {
+        (s.code, semester): await uow.scores.sheet_values((class_id, s.code, semester))
+        for s in subjects
+        for semester in (1, 2)
+    }
+    conduct = await uow.records.conduct_for_class(class_id)
+    absences = await uow.records.attendance_totals(class_id, klass.year)
+    summer = await uow.results.summer_training(class_id)
+    tests = {MIDTERM_TEST, FINAL_TEST}
+    pupils: list[PrimaryStudentYear] = []
+    for st in roster:
+        cells = {
+            key: {
+                column: Decimal(int(value)) if column in tests and isinstance(value, Decimal) else value
+                for (sid, column), value in values.items()
+                if sid == st.id
+            }
+            for key, values in sheets.items()
+        }
+        summary = conduct.get(st.id)
+        ratings = {} if summary is None else summary.ratings
+        pupils.append(
+            PrimaryStudentYear(
+                student_id=st.id,
+                full_name=st.full_name,
+                cells=cells,
+                ratings={semester: r for semester in (1, 2) if (r := ratings.get((semester, "end"))) is not None},
+                absent_sessions=absences[st.id].year.total if st.id in absences else 0,
+                supplementary=None if st.id not in summer else summer[st.id] == SUPPLEMENTARY_STORED[True],
+            )
+        )
+    return _ClassData(klass, grade, subjects, [], await uow.results.approvals(class_id), primary=pupils)
+
+
+def _compute_primary(
+    data: _ClassData, pupils: list[PrimaryStudentYear], period: ResultPeriod
+) -> tuple[list[str], list[dict[str, Any]]]:
+    grade, subjects = data.grade, data.subjects
+    if period in ("hk1", "hk2"):
+        semester = 1 if period == "hk1" else 2
+        gaps = primary_missing(period, subjects, pupils, grade=grade)
+        return gaps, [] if gaps else [primary_semester_row(semester, subjects, p, grade=grade) for p in pupils]
+    gaps = primary_missing("year", subjects, pupils, grade=grade)
+    if gaps:
+        return gaps, []
+    year_rows = [primary_year_row(subjects, p, grade=grade) for p in pupils]
+    if period == "year":
+        return [], year_rows
+    by_id = {p.student_id: p for p in pupils}
+    gaps = primary_summer_round_missing(year_rows, by_id)
+    if gaps:
+        return gaps, []
+    owing = sorted(r["student_id"] for r in year_rows if pending_summer_round(r))
+    return [], [primary_year_row(subjects, by_id[sid], grade=grade, with_summer_round=True) for sid in owing]
+
+
 def _compute(data: _ClassData, period: ResultPeriod) -> tuple[list[str], list[dict[str, Any]]]:
+    if data.primary is not None:
+        return _compute_primary(data, data.primary, period)
     if period in ("hk1", "hk2"):
         semester = 1 if period == "hk1" else 2
         gaps = missing(period, data.subjects, data.students)
@@ -456,6 +538,36 @@ async def record_summer_training(
         now = datetime.now(UTC)
         for index, e in enumerate(entries):
             row = owed.get(e.student_id)
+            if row is not None and row.get("rule_set") == PRIMARY_RULE_SET:
+                # A primary pupil's summer entry is the supplementary evaluation's outcome (ADR 0017).
+                if e.level not in SUPPLEMENTARY_OUTCOMES:
+                    raise InvalidInput(
+                        f"Kết quả đánh giá bổ sung '{e.level}' của học sinh {row['full_name']} không hợp lệ: chỉ nhận "
+                        "Đạt (hoàn thành chương trình lớp học) hoặc Chưa đạt.",
+                        field=f"entries[{index}].level",
+                        value=e.level,
+                    )
+                stored = SUPPLEMENTARY_STORED[SUPPLEMENTARY_OUTCOMES[e.level]]
+                if current.get(e.student_id) != stored:
+                    await uow.results.set_summer_training(
+                        class_id=class_id,
+                        school_id=klass.school_id,
+                        student_id=e.student_id,
+                        level=stored,
+                        by=caller.user.username,
+                        at=now,
+                    )
+                    uow.audit.record(
+                        chain=klass.school_id,
+                        actor_id=caller.user.sub,
+                        actor_name=caller.user.username,
+                        action="supplementary_evaluation.recorded",
+                        entity="summer_training",
+                        entity_id=f"{class_id}:{e.student_id}",
+                        before=current.get(e.student_id),
+                        after=stored,
+                    )
+                continue
             if row is None or row["training"]["year"] != tt22.Level.CHUA_DAT.label:
                 raise InvalidInput(
                     f"Học sinh {row['full_name'] if row else e.student_id} không thuộc diện rèn luyện hè.",

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Command-line tools the tests use as independent checkers and real peers, from Debian's packages:
+#   softhsm2       a real PKCS#11 token (the school seal's USB token stand-in) for the signing service
+#   poppler-utils  pdfsig (independent PDF signature validation) and pdftotext (what a rendered PDF says)
+#   qpdf           structural checks of generated PDFs
+#
+#   scripts/tools.sh install   install the missing ones (idempotent; fast when all are present)
+set -euo pipefail
+EDU_NAME=tools.sh
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+case "${1:-install}" in
+install) apt_install softhsm2 poppler-utils qpdf ;;
+*) die "usage: $0 install" ;;
+esac

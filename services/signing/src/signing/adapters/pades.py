@@ -1,0 +1,230 @@
+"""PAdES signatures with pyHanko, shared by every key backend.
+
+A backend opens a pyHanko `Signer` (a parsed PKCS#12 key, a PKCS#11 token session, a CSC credential); `PadesSigner`
+turns it into the port's `DocumentSigner`. Profile: the first signature certifies the document (DocMDP "fill forms",
+which still allows the later signatures), each signature may lock fields (FieldMDP, usually its own), B-T adds an
+RFC 3161 signature timestamp, B-LT the revocation data in the DSS, B-LTA a document timestamp over all of it.
+Everything reusable across a batch (parsed key, certificates, time-stamping client) is built once per signer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from asn1crypto import x509
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+from edu_shared.errors import InvalidInput
+from signing.domain.ports import PadesLevel, PdfSignatureSpec, SignerInfo, SignerUnavailable
+
+log = logging.getLogger(__name__)
+
+DIGEST = "sha256"
+# Room for the CMS (signer and CA certificates, signature, timestamp token with the TSA's chain), written as hex.
+# A fixed reservation skips pyHanko's dry-run estimate (a dummy signature and, for B-T, a dummy timestamp).
+RESERVED_BYTES = 24_000
+TIMESTAMP_LEVELS: frozenset[PadesLevel] = frozenset({"B-T", "B-LT", "B-LTA"})
+LTV_LEVELS: frozenset[PadesLevel] = frozenset({"B-LT", "B-LTA"})
+
+
+@dataclass
+class TrustSettings:
+    """What every signature and verification of the service shares: trusted roots, known CAs, the TSA."""
+
+    trust_roots: Sequence[x509.Certificate]
+    other_certs: Sequence[x509.Certificate] = ()
+    tsa_url: str | None = None
+    tsa_timeout_s: float = 10.0
+    _timestamper: TimeStamper | None = field(default=None, init=False, repr=False)
+
+    def timestamper(self) -> TimeStamper:
+        """The TSA client, created once (it caches the TSA's certificates between documents)."""
+        if self.tsa_url is None:
+            raise SignerUnavailable("Chưa cấu hình máy chủ cấp dấu thời gian (TSA) cho chữ ký có dấu thời gian.")
+        if self._timestamper is None:
+            self._timestamper = HTTPTimeStamper(self.tsa_url, timeout=int(self.tsa_timeout_s))
+        return self._timestamper
+
+    def validation_context(self, *, extra_certs: Sequence[x509.Certificate] = ()) -> ValidationContext:
+        """A fresh context fetching OCSP responses and CRLs over HTTP (requests: not tied to an event loop)."""
+        return ValidationContext(
+            trust_roots=list(self.trust_roots),
+            other_certs=[*self.other_certs, *extra_certs],
+            allow_fetching=True,
+            revocation_mode="soft-fail",
+            fetcher_backend=RequestsFetcherBackend(per_request_timeout=int(self.tsa_timeout_s)),
+        )
+
+
+def _name_text(name: x509.Name) -> str:
+    return ", ".join(f"{key}={value}" for key, value in reversed(list(_name_pairs(name))))
+
+
+def _name_pairs(name: x509.Name) -> list[tuple[str, str]]:
+    short = {
+        "common_name": "CN",
+        "organizational_unit_name": "OU",
+        "organization_name": "O",
+        "locality_name": "L",
+        "state_or_province_name": "ST",
+        "country_name": "C",
+        "serial_number": "SERIALNUMBER",
+        "email_address": "E",
+    }
+    pairs: list[tuple[str, str]] = []
+    for rdn in name.chosen:
+        for attribute in rdn:
+            kind = attribute["type"].native
+            pairs.append((short.get(kind, kind), str(attribute["value"].native)))
+    return list(reversed(pairs))
+
+
+def signer_info(cert: x509.Certificate) -> SignerInfo:
+    """The certificate as people read it: RFC 4514-like subject, common name, serial, issuer, expiry."""
+    common_name = cert.subject.native.get("common_name", "")
+    return SignerInfo(
+        subject=_name_text(cert.subject),
+        common_name=str(common_name),
+        serial_number=format(cert.serial_number, "x"),
+        issuer=_name_text(cert.issuer),
+        not_after=cert["tbs_certificate"]["validity"]["not_after"].native.date().isoformat(),
+    )
+
+
+def signature_metadata(spec: PdfSignatureSpec, trust: TrustSettings, *, signer_name: str) -> signers.PdfSignatureMetadata:
+    """pyHanko's metadata for one signature of the given level."""
+    ltv = spec.level in LTV_LEVELS
+    return signers.PdfSignatureMetadata(
+        field_name=spec.field_name,
+        reason=spec.reason,
+        location=spec.location,
+        name=signer_name,
+        md_algorithm=DIGEST,
+        certify=spec.certify,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=ltv,
+        use_pades_lta=spec.level == "B-LTA",
+        validation_context=trust.validation_context() if ltv else None,
+        signer_key_usage={"non_repudiation"},
+    )
+
+
+def _field_spec(spec: PdfSignatureSpec) -> fields.SigFieldSpec:
+    lock = (
+        fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=list(spec.lock_fields)) if spec.lock_fields else None
+    )
+    return fields.SigFieldSpec(sig_field_name=spec.field_name, field_mdp_spec=lock)
+
+
+def _lock_existing_field(writer: IncrementalPdfFileWriter, spec: PdfSignatureSpec) -> None:
+    """A field the author placed without a /Lock still gets this signature's FieldMDP lock."""
+    if not spec.lock_fields:
+        return
+    for name, value, ref in fields.enumerate_sig_fields(writer, filled_status=False):
+        if name != spec.field_name or "/Lock" in ref.get_object():
+            continue
+        sig_field = ref.get_object()
+        lock = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=list(spec.lock_fields))
+        sig_field[pdf_name("/Lock")] = lock.as_pdf_object()
+        writer.update_container(sig_field)
+        del value
+
+
+def open_pdf(pdf: bytes) -> IncrementalPdfFileWriter:
+    """An incremental writer on the PDF (earlier revisions and signatures stay byte for byte)."""
+    try:
+        return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    except (PdfError, ValueError, KeyError) as exc:
+        raise InvalidInput("Tệp PDF không đọc được.", field="pdf", value=f"{len(pdf)} byte") from exc
+
+
+def signing_failed(exc: Exception, spec: PdfSignatureSpec) -> Exception:
+    """Map pyHanko's failures to the port's errors (a bad document is the caller's; an unreachable TSA is not)."""
+    if isinstance(exc, TimestampRequestError):
+        return SignerUnavailable("Máy chủ cấp dấu thời gian (TSA) không phản hồi; chưa ký được.")
+    if isinstance(exc, PathBuildingError | PathValidationError):
+        return InvalidInput(
+            "Chứng thư số của người ký không hợp lệ hoặc không được tin cậy.", field="certificate", value=str(exc)
+        )
+    return InvalidInput(
+        f"Không thể ký vào ô chữ ký «{spec.field_name}»: {exc}", field="field_name", value=spec.field_name
+    )
+
+
+class PadesSigner:
+    """The port's `DocumentSigner` over one opened pyHanko `Signer`; reuse it for a whole batch."""
+
+    def __init__(
+        self,
+        signer: signers.Signer,
+        trust: TrustSettings,
+        *,
+        close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        cert = signer.signing_cert
+        if cert is None:
+            raise SignerUnavailable("Không tìm thấy chứng thư số của khóa ký.")
+        self.signer = signer
+        self.trust = trust
+        self.certificate: x509.Certificate = cert
+        self._info = signer_info(cert)
+        self._close = close
+
+    @property
+    def info(self) -> SignerInfo:
+        return self._info
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """The signer's CA certificates known to the key's certificate store."""
+        registry = self.signer.cert_registry
+        return [c for c in registry if c.dump() != self.certificate.dump()] if registry is not None else []
+
+    async def sign_pdf(self, pdf: bytes, spec: PdfSignatureSpec) -> bytes:
+        """The PDF with one more signature, as an incremental update (earlier signatures stay valid)."""
+        writer = open_pdf(pdf)
+        _lock_existing_field(writer, spec)
+        timestamper = self.trust.timestamper() if spec.level in TIMESTAMP_LEVELS else None
+        pdf_signer = signers.PdfSigner(
+            signature_metadata(spec, self.trust, signer_name=self._info.common_name),
+            signer=self.signer,
+            timestamper=timestamper,
+            new_field_spec=_field_spec(spec),
+        )
+        try:
+            output = await pdf_signer.async_sign_pdf(writer, bytes_reserved=RESERVED_BYTES)
+        except (SigningError, PdfError, TimestampRequestError, PathBuildingError, PathValidationError) as exc:
+            raise signing_failed(exc, spec) from exc
+        signed: bytes = output.getvalue()
+        return signed
+
+    async def sign_xml(self, xml: bytes) -> bytes:
+        """The XML with an enveloped XAdES signature (B-T when a TSA is configured)."""
+        from signing.adapters.xades import sign_enveloped
+
+        return await sign_enveloped(
+            xml,
+            signer=self.signer,
+            certificate=self.certificate,
+            chain=self.chain,
+            timestamper=self.trust.timestamper() if self.trust.tsa_url else None,
+        )
+
+    async def aclose(self) -> None:
+        """Release the key (log out of the token); the signer cannot sign afterwards."""
+        if self._close is not None:
+            await self._close()
+            self._close = None
