@@ -499,7 +499,7 @@ async def sustained(stack: Stack, sizes: Sizes, raw_rate: float) -> Outcome:
 def school_rows(sizes: Sizes, now: datetime) -> list[tuple[Any, ...]]:
     """Every cell of every subject, both semesters; ratings mostly Đ.
 
-    Each student has a usual score (uniform 5.0–9.5) and each cell scatters around it (σ 1.0): the year
+    Each student has a usual score (uniform 6.0–9.8) and each cell scatters around it (σ 0.9): the year
     learning results then come out roughly as in a real THCS school, mostly Khá and Tốt, some Đạt, a few
     Chưa đạt (the bench prints the split; the one-subject adjustment is tried only below Khá).
     """
@@ -507,12 +507,12 @@ def school_rows(sizes: Sizes, now: datetime) -> list[tuple[Any, ...]]:
     rows = []
     for k in range(sizes.classes):
         for j in range(sizes.students):
-            level = rng.uniform(5.0, 9.5)  # the student's usual score
+            level = rng.uniform(6.0, 9.8)  # the student's usual score
             for subject in SUBJECTS:
                 for semester in (1, 2):
                     for c in columns(subject.periods_per_year):
                         if subject.assessment == "scored":
-                            score = Decimal(round(min(10.0, max(0.0, rng.gauss(level, 1.0))), 1)).quantize(
+                            score = Decimal(round(min(10.0, max(0.0, rng.gauss(level, 0.9))), 1)).quantize(
                                 Decimal("0.1")
                             )
                             rating = None

@@ -310,6 +310,7 @@ ROWS: list[Row] = [
     ),
     # Class-wide results and printouts (the homeroom teacher)
     Row("GET /classes/{class_id}/results", f"/classes/{C6A1}/results", HOMEROOM),
+    Row("GET /classes/{class_id}/assessment-plan", f"/classes/{C6A1}/assessment-plan", HOMEROOM),
     Row(
         "GET /classes/{class_id}/semesters/{semester}/register.pdf",
         f"/classes/{C6A1}/semesters/1/register.pdf",

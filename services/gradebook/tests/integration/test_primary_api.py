@@ -226,6 +226,17 @@ async def test_primary_results_are_approved_and_announced_through_the_summer_rou
         json={"entries": [{"student_id": "st-1", "column": "KTCK", "value": "9"}]},
     )
     assert closed.status_code == 409
+    # A correction request after the lock is checked by the layout, and names the old test score as entered.
+    fix = {"class_id": C4A, "subject_code": "toan", "semester": 1, "student_id": "st-2", "column": "KTCK"}
+    bad_fix = await gradebook.client.post(
+        "/corrections", headers=teacher(gradebook, "toan"), json={**fix, "value": "0", "reason": "Chấm nhầm"}
+    )
+    assert bad_fix.status_code == 422 and "Nguyễn Thị Anh" in bad_fix.json()["detail"]
+    requested = await gradebook.client.post(
+        "/corrections", headers=teacher(gradebook, "toan"), json={**fix, "value": 9, "reason": "Chấm nhầm"}
+    )
+    assert requested.status_code == 201, requested.text
+    assert (requested.json()["old_value"], requested.json()["new_value"]) == ("10", "9")
 
     await enter_semester(gradebook, 2)
     await rate(gradebook, 2)
@@ -253,6 +264,15 @@ async def test_primary_results_are_approved_and_announced_through_the_summer_rou
     assert (toan["hk1"], toan["year"], toan["tests"]) == ("H", "C", {"hk1": 6, "year": 4})
     assert "Toán" in rows["st-1"]["explanations"]["result.year"]
     assert rows["st-1"]["result_label"]["year"] == "Chưa hoàn thành"
+    overview = (await gradebook.client.get(f"/classes/{C4A}/results", headers=homeroom(gradebook))).json()
+    dung = next(s for s in overview["students"] if s["student_id"] == "st-1")
+    assert next(s for s in dung["subjects"] if s["code"] == "toan") == {
+        "code": "toan",
+        "semester1": "H",
+        "semester2": "C",
+        "year": "C",
+    }
+    assert dung["learning"] == {"semester1": None, "semester2": None, "year": None}
 
     await approve(gradebook, (await submit(gradebook, "year"))["id"])
     announced = await outbox(gradebook, "vn.edurecords.gradebook.results.approved.v1")

@@ -260,3 +260,17 @@ async def test_year_end_lists_then_the_summer_round_settle_every_promotion(grade
         json={"entries": [{"student_id": "st-3", "subject_code": "toan", "value": "9"}]},
     )
     assert closed.status_code == 409
+
+
+async def test_assessment_plan_follows_the_rule_set_and_periods(gradebook: Gradebook) -> None:
+    await seven_subjects(gradebook)
+    r = await gradebook.client.get(f"/classes/{C6A1}/assessment-plan", headers=homeroom(gradebook))
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    assert (plan["rule_set"], plan["grade"], plan["school_year"]) == ("TT22/2021", 6, "2025-2026")
+    subjects = {s["code"]: s for s in plan["subjects"]}
+    assert [c["code"] for c in subjects["toan"]["semester1"]] == ["TX1", "TX2", "GK", "CK"]  # 35 periods → 2 TX
+    assert {c["accepts"] for c in subjects["toan"]["semester2"]} == {"score"}
+    gdtc = subjects["gdtc"]
+    assert [c["code"] for c in gdtc["semester1"]] == ["TX1", "TX2", "TX3", "GK", "CK"]  # 70 periods → 3 TX
+    assert {c["accepts"] for c in gdtc["semester1"]} == {"rating"}

@@ -1,4 +1,4 @@
-"""The rule-set-aware sheet layout: TT22 columns as before, TT27 levels and periodic tests, and their checks."""
+"""The rule-set-aware sheet layout (TT22 as before; TT27 levels and periodic tests), its checks, and TT27 rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from decimal import Decimal as D
 import pytest
 
 from edu_shared.errors import InvalidInput
+from gradebook.domain.conduct import COMPETENCES, QUALITIES, Conduct
 from gradebook.domain.rules import tt22, tt27, tt58
+from gradebook.domain.rules.tt27 import QualityLevel
 from gradebook.domain.sheet import Entry, InvalidEntries, Rating, SemesterResult, check_entries, columns
 from gradebook.domain.sheet_layout import (
     check_sheet_entries,
@@ -15,6 +17,15 @@ from gradebook.domain.sheet_layout import (
     parse_level,
     parse_test_score,
     sheet_layout,
+)
+from gradebook.domain.year_end import (
+    PrimaryStudentYear,
+    SubjectPlan,
+    pending_summer_round,
+    primary_missing,
+    primary_semester_row,
+    primary_summer_round_missing,
+    primary_year_row,
 )
 
 STUDENTS = {"s1": "Nguyễn Văn An", "s2": "Trần Thị Bình"}
@@ -225,3 +236,68 @@ def test_unknown_rule_sets_and_semesters_are_refused(rule_set: str, semester: in
             periods_per_year=175,
             semester=semester,
         )
+
+
+# Year-end rows of a grade-5 class: Toán (tested), Đạo đức (levels only).
+PLANS = [
+    SubjectPlan("dao_duc", "Đạo đức", 35, scored=False),
+    SubjectPlan("toan", "Toán", 175, scored=True),
+]
+
+
+def pupil(
+    level: str, test: int, rated: QualityLevel, *, supplementary: bool | None = None, toan_year: str | None = None
+) -> PrimaryStudentYear:
+    conduct = Conduct(qualities=dict.fromkeys(QUALITIES, rated), competences=dict.fromkeys(COMPETENCES, rated))
+    cells: dict[tuple[str, int], dict[str, Rating | D]] = {}
+    for semester in (1, 2):
+        toan_level = Rating(toan_year if semester == 2 and toan_year else level)
+        cells[("dao_duc", semester)] = {"GK": Rating(level), "CK": Rating(level)}
+        cells[("toan", semester)] = {"GK": Rating(level), "KTGK": D(test), "CK": toan_level, "KTCK": D(test)}
+    return PrimaryStudentYear("s1", "Nguyễn Văn An", cells, {1: conduct, 2: conduct}, supplementary=supplementary)
+
+
+@pytest.mark.parametrize(
+    ("student", "result", "outcome", "award"),
+    [
+        (pupil("T", 9, QualityLevel.TOT), "hoan_thanh_xuat_sac", "len_lop", "xuat_sac"),
+        (pupil("T", 8, QualityLevel.TOT), "hoan_thanh_tot", "len_lop", None),
+        (pupil("H", 5, QualityLevel.DAT), "hoan_thanh", "len_lop", None),
+        (pupil("H", 4, QualityLevel.DAT), "chua_hoan_thanh", "kiem_tra_lai", None),
+        (pupil("H", 7, QualityLevel.CAN_CO_GANG), "chua_hoan_thanh", "kiem_tra_lai", None),
+        (pupil("H", 7, QualityLevel.DAT, toan_year="C"), "chua_hoan_thanh", "kiem_tra_lai", None),
+    ],
+)
+def test_primary_year_rows_follow_tt27(
+    student: PrimaryStudentYear, result: str, outcome: str, award: str | None
+) -> None:
+    assert primary_missing("year", PLANS, [student], grade=5) == []
+    row = primary_year_row(PLANS, student, grade=5)
+    assert (row["result"]["year"], row["outcome"], row["award"]) == (result, outcome, award)
+    assert row["learning"] == {} and row["rule_set"] == "tt27"
+    assert pending_summer_round(row) == (outcome == "kiem_tra_lai")
+
+
+@pytest.mark.parametrize(("supplementary", "outcome"), [(True, "len_lop"), (False, "o_lai_lop")])
+def test_the_supplementary_evaluation_settles_a_pupil_who_had_not_completed(supplementary: bool, outcome: str) -> None:
+    owing = pupil("H", 4, QualityLevel.DAT)
+    row = primary_year_row(PLANS, owing, grade=5)
+    assert primary_summer_round_missing([row], {"s1": owing}) == ["Nguyễn Văn An: chưa có kết quả đánh giá bổ sung"]
+    done = pupil("H", 4, QualityLevel.DAT, supplementary=supplementary)
+    assert primary_summer_round_missing([row], {"s1": done}) == []
+    assert primary_year_row(PLANS, done, grade=5, with_summer_round=True)["outcome"] == outcome
+
+
+def test_a_primary_semester_lists_what_is_missing_then_its_levels_tests_and_ratings() -> None:
+    empty = PrimaryStudentYear("s1", "Nguyễn Văn An", {})
+    assert primary_missing("hk1", PLANS, [empty], grade=5) == [
+        "Nguyễn Văn An: môn Đạo đức học kì 1 thiếu GK, CK",
+        "Nguyễn Văn An: môn Toán học kì 1 thiếu GK, KTGK, CK, KTCK",
+        "Nguyễn Văn An: chưa đánh giá phẩm chất, năng lực cuối học kì 1",
+    ]
+    row = primary_semester_row(1, PLANS, pupil("T", 9, QualityLevel.TOT), grade=5)
+    assert row["subjects"] == [
+        {"code": "dao_duc", "name": "Đạo đức", "hk1": "T", "tests": None},
+        {"code": "toan", "name": "Toán", "hk1": "T", "tests": {"hk1": 9}},
+    ]
+    assert row["qualities"]["trung_thuc"] == {"hk1": "Tốt"} and row["outcome"] is None

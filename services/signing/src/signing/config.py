@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from edu_shared.settings import ServiceSettings
@@ -17,6 +19,27 @@ class CredentialSetting(BaseModel):
     label: str = ""
 
 
+class KeyBackendSettings(BaseModel):
+    """Where signer keys live (ADR 0018); a backend is off until configured."""
+
+    # credential id → PKCS#12 file; development and tests only (refused in production)
+    pkcs12_files: dict[str, Path] = Field(default_factory=dict)
+    pkcs11_module: str | None = None  # e.g. /usr/lib/softhsm/libsofthsm2.so or the token vendor's module
+    pkcs11_token: str | None = None  # token label used when a credential id names only the key
+    csc_url: str | None = None  # base URL of a CSC v1 remote signing service
+    csc_oauth_token: SecretStr | None = None
+    csc_batch_allowance: int = Field(default=1000, ge=1)  # signatures one SCAL 1 authorization covers
+
+
+class TrustSettingsConfig(BaseModel):
+    """What signatures must chain to, and the time-stamping authority (ADR 0018)."""
+
+    trust_roots: list[Path] = Field(default_factory=list)  # PEM or DER root certificates
+    intermediates: list[Path] = Field(default_factory=list)  # issuing CAs to help path building
+    tsa_url: str | None = None  # RFC 3161; required for PAdES B-T and above
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
 class SigningSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SIGNING_", env_nested_delimiter="__", extra="ignore")
 
@@ -29,3 +52,14 @@ class SigningSettings(ServiceSettings):
     batch_max_documents: int = Field(default=1000, ge=1)
     # Keys by owner (`staff:<staff id>` or `seal:<school id>`), consulted when the registry has none (development).
     credentials: dict[str, CredentialSetting] = Field(default_factory=dict)
+    keys: KeyBackendSettings = KeyBackendSettings()
+    trust: TrustSettingsConfig = TrustSettingsConfig()
+
+    @model_validator(mode="after")
+    def _no_pkcs12_in_production(self) -> SigningSettings:
+        # A PKCS#12 file is a private key on a disk; production keys live in tokens, HSMs or a CA's service.
+        if self.environment == "production" and (
+            self.keys.pkcs12_files or any(c.backend == "pkcs12" for c in self.credentials.values())
+        ):
+            raise ValueError("PKCS#12 signer keys are for development only; use PKCS#11 or CSC in production")
+        return self

@@ -11,6 +11,7 @@ from edu_shared.contracts import (
     identity,
     identity_accounts,
     identity_people,
+    notifications,
     signing,
     transcript,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "identity",
     "identity_accounts",
     "identity_people",
+    "notifications",
     "signing",
     "transcript",
 ]

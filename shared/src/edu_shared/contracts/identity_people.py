@@ -180,6 +180,24 @@ class GuardianLinked(EventPayload, event_type="vn.edurecords.identity.guardian.l
     occupation: str | None = None
 
 
+class GuardianContactChanged(
+    EventPayload, event_type="vn.edurecords.identity.guardian.contact_changed", topic=TOPIC
+):
+    """A guardian's contact details, for the notifications service only (sổ liên lạc điện tử).
+
+    The one identity event that carries contacts: every other consumer must ignore it and never store them.
+    The payload is the full current snapshot (None: no such contact), sent when a guardian is created or edited.
+    """
+
+    guardian_id: str
+    school_id: str
+    full_name: str
+    phone: str | None = Field(default=None, examples=["0912345678"])
+    email: str | None = None
+    zalo_id: str | None = Field(default=None, description="Zalo user id, when the parent followed the school's OA")
+    language: str = Field(default="vi", examples=["vi"])
+
+
 class ConsentChanged(EventPayload, event_type="vn.edurecords.identity.consent.changed", topic=TOPIC):
     """Consent to process a student's data for a purpose was granted or revoked (Law 91/2025)."""
 

@@ -156,3 +156,13 @@ class SigningAuditHeadAdvanced(EventPayload, event_type="vn.edurecords.signing.a
     seq: int = Field(ge=1)
     hash: str = Field(min_length=64, max_length=64)
     recorded_at: datetime
+
+
+class SigningRequestRefused(EventPayload, event_type="vn.edurecords.signing.request.refused", topic=TOPIC):
+    """A `SigningRequested` could not be accepted (a file missing or not matching its SHA-256, bad steps)."""
+
+    request_id: str
+    school_id: str
+    reference: str
+    reason: str
+    refused_at: datetime

@@ -16,6 +16,7 @@ from gradebook.adapters import orm
 from gradebook.adapters.orm_calendar import calendar_semesters, school_calendars, test_dates
 from gradebook.domain.calendar import PERIODIC_COLUMNS, EntryPolicy, SchoolCalendar, SemesterDates, TestDate
 from gradebook.domain.progress import Assignment, SheetKey
+from gradebook.domain.sheet import Assessment
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ClassSubjectRow:
     subject_code: str
     subject_name: str
     periods_per_year: int
+    assessment: Assessment = "scored"
 
 
 def _aware(at: datetime) -> datetime:
@@ -160,7 +162,7 @@ class CalendarRepository:
         c, cs = orm.directory.classes, orm.class_subjects
         assert c is not None
         rows = await self.session.execute(
-            sa.select(c.c.id, c.c.name, cs.c.subject_code, cs.c.name, cs.c.periods_per_year)
+            sa.select(c.c.id, c.c.name, cs.c.subject_code, cs.c.name, cs.c.periods_per_year, cs.c.assessment)
             .join(cs, cs.c.class_id == c.c.id)
             .where(c.c.school_id == school_id, c.c.year == school_year)
             .order_by(c.c.grade, c.c.name, cs.c.subject_code)

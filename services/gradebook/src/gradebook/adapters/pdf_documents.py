@@ -10,6 +10,7 @@ from datetime import datetime
 from edu_shared.pdf import Column, SchoolDocument, Signatory, vietnam_zone
 from gradebook.domain.corrections import Correction
 from gradebook.domain.results import SubjectYear
+from gradebook.domain.rules import tt27
 from gradebook.domain.rules.tt22 import LearningResult
 from gradebook.domain.sheet import SemesterResult, format_value
 from gradebook.service_layer.handlers import ClassResults, Sheet
@@ -22,7 +23,13 @@ def semester_name(semester: int) -> str:
 
 
 def _result_text(result: SemesterResult) -> str | None:
+    if result.level is not None:  # a primary (TT27) sheet: the end-of-semester level and its test score
+        return result.level.value if result.test is None else f"{result.level.value} ({result.test})"
     return format_value(result.average if result.average is not None else result.rating)
+
+
+def _primary(sheet: Sheet) -> bool:
+    return sheet.layout is not None and sheet.layout.rule_set == tt27.RULE_SET
 
 
 def _sheet_columns(sheet: Sheet) -> list[Column]:
@@ -30,7 +37,7 @@ def _sheet_columns(sheet: Sheet) -> list[Column]:
         Column("STT", 1.2),
         Column("Họ và tên", 7, "LEFT"),
         *(Column(c, 1.6) for c in sheet.columns),
-        Column("ĐTBmhk" if sheet.subject.assessment == "scored" else "Đánh giá", 2.2),
+        Column("Đánh giá" if _primary(sheet) or sheet.subject.assessment != "scored" else "ĐTBmhk", 2.2),
     ]
 
 

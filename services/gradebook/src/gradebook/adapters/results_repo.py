@@ -48,6 +48,13 @@ class ResultsRepository:
         assert t is not None
         return cast(int | None, await self.session.scalar(sa.select(t.c.grade).where(t.c.id == class_id)))
 
+    async def class_grades(self, school_id: str) -> dict[str, int]:
+        """Class id → grade, for every class of the school."""
+        t = orm.directory.classes
+        assert t is not None
+        rows = await self.session.execute(sa.select(t.c.id, t.c.grade).where(t.c.school_id == school_id))
+        return {r.id: int(r.grade) for r in rows}
+
     async def class_school_year_id(self, class_id: str) -> str | None:
         """Identity's id of the class's school year (events about promotions name it)."""
         t = orm.class_subjects

@@ -50,6 +50,8 @@ class SheetCount:
     students: int
     entered: Mapping[str, int]  # column → entered cells of the class's current students
     teachers: tuple[str, ...] = ()
+    # The sheet's columns when its layout is not the TT22 one of `periods_per_year` (primary classes, TT27).
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class SheetProgress:
 
 def sheet_progress(count: SheetCount) -> SheetProgress:
     """Tallies of one sheet: each column needs one cell per current student; stray columns do not count."""
-    sheet_columns = tuple(columns(count.periods_per_year))
+    sheet_columns = count.columns or tuple(columns(count.periods_per_year))
     per_column = {c: Tally(count.students, min(count.entered.get(c, 0), count.students)) for c in sheet_columns}
     regular = sum((t for c, t in per_column.items() if c not in (MIDTERM, FINAL)), Tally())
     periodic = sum((t for c, t in per_column.items() if c in (MIDTERM, FINAL)), Tally())

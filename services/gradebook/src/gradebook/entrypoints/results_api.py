@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from edu_shared.contracts.gradebook_results import StudentResult
 from edu_shared.web.app import CurrentUser
 from gradebook.domain.approval import Approval, ApprovalStatus, ResultPeriod
+from gradebook.domain.sheet_layout import SheetLayout
 from gradebook.entrypoints.api import ServiceDep, _caller
-from gradebook.service_layer import year_end
+from gradebook.service_layer import plans, year_end
 from gradebook.service_layer.year_end import RetestEntry, SummerTrainingEntry
 
 router = APIRouter(tags=["results"])
@@ -195,3 +196,55 @@ async def put_summer_training(
         entries=[SummerTrainingEntry(e.student_id, e.level) for e in body.entries],
     )
     return EntriesSaved(saved=saved)
+
+
+class PlanColumnRead(BaseModel):
+    code: str
+    label: str
+    accepts: Literal["score", "rating", "level", "test"]
+
+
+class SubjectPlanRead(BaseModel):
+    code: str
+    name: str
+    periods_per_year: int
+    assessment: Literal["scored", "comment"]
+    semester1: list[PlanColumnRead]
+    semester2: list[PlanColumnRead]
+
+
+class AssessmentPlanRead(BaseModel):
+    class_id: str
+    class_name: str
+    grade: int
+    school_year: str
+    rule_set: str = Field(examples=["TT22/2021", "TT27/2020", "TT58/2011"])
+    subjects: list[SubjectPlanRead]
+
+
+@router.get("/classes/{class_id}/assessment-plan", summary="Kế hoạch đánh giá của lớp (theo quy chế áp dụng)")
+async def get_assessment_plan(class_id: str, user: CurrentUser, service: ServiceDep) -> AssessmentPlanRead:
+    """The rule set chosen by grade and school year and, per subject and semester, the assessments it requires."""
+    plan = await plans.assessment_plan(service.uow(), caller=_caller(service, user), class_id=class_id)
+
+    def cols(layout: SheetLayout) -> list[PlanColumnRead]:
+        return [PlanColumnRead(code=s.code, label=s.label, accepts=s.accepts) for s in layout.specs]
+
+    return AssessmentPlanRead(
+        class_id=plan.class_id,
+        class_name=plan.class_name,
+        grade=plan.grade,
+        school_year=plan.school_year,
+        rule_set=plan.rule_set,
+        subjects=[
+            SubjectPlanRead(
+                code=p.subject.code,
+                name=p.subject.name,
+                periods_per_year=p.subject.periods_per_year,
+                assessment=p.subject.assessment,
+                semester1=cols(p.semesters[1]),
+                semester2=cols(p.semesters[2]),
+            )
+            for p in plan.subjects
+        ],
+    )

@@ -12,6 +12,10 @@ from edu_shared.errors import InvalidInput, NotFound
 from gradebook.domain.calendar import SchoolCalendar, TestDate, local_date, school_year_bounds
 from gradebook.domain.deadlines import SheetDeadlines, check_sheet, overdue_list
 from gradebook.domain.progress import ProgressReport, SheetCount, SheetKey, sheet_progress, summarize, teachers_by_sheet
+from gradebook.domain.rules import tt27
+from gradebook.domain.rules.selection import rule_set_for
+from gradebook.domain.sheet import Assessment
+from gradebook.domain.sheet_layout import sheet_layout
 from gradebook.service_layer.calendar import today
 from gradebook.service_layer.uow import GradebookUnitOfWork
 
@@ -27,6 +31,7 @@ async def _sheet_counts(
     sizes = await uow.calendars.class_sizes(school_id=school_id, school_year=school_year)
     entered = await uow.calendars.entered_cells(school_id=school_id, school_year=school_year)
     teachers = teachers_by_sheet(await uow.calendars.assignments(school_id=school_id, school_year=school_year))
+    grades = await uow.results.class_grades(school_id)
     counts: list[SheetCount] = []
     for semester in semesters:
         for s in subjects:
@@ -42,9 +47,29 @@ async def _sheet_counts(
                     students=sizes.get(s.class_id, 0),
                     entered=entered.get(key, {}),
                     teachers=teachers.get(key, ()),
+                    columns=_primary_columns(
+                        grades.get(s.class_id), school_year, s.subject_code, s.assessment, s.periods_per_year, semester
+                    ),
                 )
             )
     return counts
+
+
+def _primary_columns(
+    grade: int | None, school_year: str, subject: str, assessment: Assessment, periods: int, semester: int
+) -> tuple[str, ...]:
+    """A primary (TT27) sheet's own columns; () keeps the TT22 columns of the periods per year."""
+    if grade is None or rule_set_for(grade=grade, school_year_start=int(school_year[:4])) != tt27.RULE_SET:
+        return ()
+    layout = sheet_layout(
+        rule_set=tt27.RULE_SET,
+        grade=grade,
+        subject_code=subject,
+        assessment=assessment,
+        periods_per_year=periods,
+        semester=semester,
+    )
+    return tuple(spec.code for spec in layout.specs)
 
 
 def _semesters(semester: int | None) -> tuple[int, ...]:

@@ -59,6 +59,7 @@ from identity.domain.structure import (
 from identity.service_layer.people import (
     apply_enrollments,
     commit_or_conflict,
+    emit_guardian_contact,
     existing_school,
     max_student_age,
     new_id,
@@ -340,6 +341,8 @@ async def _write_guardians(
         rows.append((student.id, guardian.id, g))
     await uow.people.add_guardians(list(guardians.values()), actor=actor)
     await uow.people.link_guardians([(s, gid, g.relation) for s, gid, g in rows], actor=actor)
+    for guardian in guardians.values():
+        emit_guardian_contact(uow, guardian)
     by_id = {g.id: g for g in guardians.values()}
     for student_id, guardian_id, g in rows:
         guardian = by_id[guardian_id]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from edu_shared.contracts.identity import SchoolLevel
 from edu_shared.contracts.identity_people import (
     ConsentChanged,
+    GuardianContactChanged,
     GuardianLinked,
     StaffProfileChanged,
     StaffRegistered,
@@ -608,6 +609,21 @@ class GuardianInput:
     new_guardian_id: str | None = None  # the id to give a new guardian (imports, demo data); None: a fresh one
 
 
+def emit_guardian_contact(uow: IdentityUnitOfWork, guardian: Guardian) -> None:
+    """Publish a guardian's contacts for the notifications service (no other event carries them)."""
+    uow.emit(
+        GuardianContactChanged(
+            guardian_id=guardian.id,
+            school_id=guardian.school_id,
+            full_name=guardian.name.full,
+            phone=guardian.phone,
+            email=guardian.email,
+        ),
+        partition_key=guardian.school_id,
+        subject=f"guardians/{guardian.id}",
+    )
+
+
 @dataclass(frozen=True)
 class LinkGuardians:
     links: tuple[tuple[str, GuardianInput], ...]  # (student id, guardian)
@@ -665,6 +681,8 @@ async def link_guardians(cmd: LinkGuardians, uow: IdentityUnitOfWork) -> list[tu
             out.append((student_id, GuardianLink(guardian=guardian, relation=g.relation)))
         await uow.people.add_guardians(new_guardians, actor=cmd.actor)
         await uow.people.link_guardians(rows, actor=cmd.actor)
+        for guardian in new_guardians:
+            emit_guardian_contact(uow, guardian)
         for student_id, link in out:
             school_id = students[student_id].school_id
             guardian = link.guardian

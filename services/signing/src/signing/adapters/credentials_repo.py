@@ -43,4 +43,6 @@ class CredentialRepository:
     async def of_school(self, school_id: str) -> list[Credential]:
         t = orm.credentials
         rows = await self.session.execute(sa.select(t).where(t.c.school_id == school_id).order_by(t.c.owner))
-        return [Credential(owner=r.owner, backend=r.backend, credential_id=r.credential_id, label=r.label) for r in rows]
+        return [
+            Credential(owner=r.owner, backend=r.backend, credential_id=r.credential_id, label=r.label) for r in rows
+        ]

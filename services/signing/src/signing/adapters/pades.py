@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from asn1crypto import x509
+from asn1crypto import x509  # type: ignore[import-untyped]
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -69,7 +69,8 @@ class TrustSettings:
 
 
 def _name_text(name: x509.Name) -> str:
-    return ", ".join(f"{key}={value}" for key, value in reversed(list(_name_pairs(name))))
+    """RFC 4514 order: the most specific attribute (CN) first."""
+    return ", ".join(f"{key}={value}" for key, value in _name_pairs(name))
 
 
 def _name_pairs(name: x509.Name) -> list[tuple[str, str]]:
@@ -103,7 +104,9 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
     )
 
 
-def signature_metadata(spec: PdfSignatureSpec, trust: TrustSettings, *, signer_name: str) -> signers.PdfSignatureMetadata:
+def signature_metadata(
+    spec: PdfSignatureSpec, trust: TrustSettings, *, signer_name: str
+) -> signers.PdfSignatureMetadata:
     """pyHanko's metadata for one signature of the given level."""
     ltv = spec.level in LTV_LEVELS
     return signers.PdfSignatureMetadata(
@@ -122,14 +125,14 @@ def signature_metadata(spec: PdfSignatureSpec, trust: TrustSettings, *, signer_n
     )
 
 
-def _field_spec(spec: PdfSignatureSpec) -> fields.SigFieldSpec:
+def field_spec(spec: PdfSignatureSpec) -> fields.SigFieldSpec:
     lock = (
         fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=list(spec.lock_fields)) if spec.lock_fields else None
     )
     return fields.SigFieldSpec(sig_field_name=spec.field_name, field_mdp_spec=lock)
 
 
-def _lock_existing_field(writer: IncrementalPdfFileWriter, spec: PdfSignatureSpec) -> None:
+def lock_existing_field(writer: IncrementalPdfFileWriter, spec: PdfSignatureSpec) -> None:
     """A field the author placed without a /Lock still gets this signature's FieldMDP lock."""
     if not spec.lock_fields:
         return
@@ -196,13 +199,13 @@ class PadesSigner:
     async def sign_pdf(self, pdf: bytes, spec: PdfSignatureSpec) -> bytes:
         """The PDF with one more signature, as an incremental update (earlier signatures stay valid)."""
         writer = open_pdf(pdf)
-        _lock_existing_field(writer, spec)
+        lock_existing_field(writer, spec)
         timestamper = self.trust.timestamper() if spec.level in TIMESTAMP_LEVELS else None
         pdf_signer = signers.PdfSigner(
             signature_metadata(spec, self.trust, signer_name=self._info.common_name),
             signer=self.signer,
             timestamper=timestamper,
-            new_field_spec=_field_spec(spec),
+            new_field_spec=field_spec(spec),
         )
         try:
             output = await pdf_signer.async_sign_pdf(writer, bytes_reserved=RESERVED_BYTES)

@@ -10,7 +10,9 @@ from edu_shared.contracts.identity_people import StaffProfileChanged, StaffRegis
 from signing.adapters import orm
 
 
-async def _upsert(session: AsyncSession, table: sa.Table, where: sa.ColumnElement[bool], values: dict[str, object]) -> None:
+async def _upsert(
+    session: AsyncSession, table: sa.Table, where: sa.ColumnElement[bool], values: dict[str, object]
+) -> None:
     updated = await session.execute(sa.update(table).where(where).values(**values))
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         await session.execute(sa.insert(table).values(**values))

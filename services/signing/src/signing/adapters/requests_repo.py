@@ -59,7 +59,9 @@ class RequestRepository:
             return None
         s = orm.signers
         signer_rows = (
-            await self.session.execute(sa.select(s).where(s.c.request_id == request_id).order_by(s.c.step, s.c.position))
+            await self.session.execute(
+                sa.select(s).where(s.c.request_id == request_id).order_by(s.c.step, s.c.position)
+            )
         ).all()
         d = orm.documents
         latest = (
@@ -155,7 +157,9 @@ class RequestRepository:
                 )
             ).first()
             if current is None or current.sha256 != doc.sha256:
-                await self._add_revisions(request.id, [doc], revision=0 if current is None else current.revision + 1, at=at)
+                await self._add_revisions(
+                    request.id, [doc], revision=0 if current is None else current.revision + 1, at=at
+                )
         return True
 
     async def revisions(self, request_id: str) -> list[tuple[FileRole, int, str]]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from asn1crypto import x509
+import yaml  # type: ignore[import-untyped]
+from asn1crypto import x509  # type: ignore[import-untyped]
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel, PKIArchitecture
 from cryptography.hazmat.primitives import serialization
@@ -88,15 +88,11 @@ class TestPki:
 def _generate_key(path: Path) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
 
 
-def write_config(
-    template: Path, workdir: Path, *, base_url: str, external_keys: Sequence[ExternalKey] = ()
-) -> Path:
+def write_config(template: Path, workdir: Path, *, base_url: str, external_keys: Sequence[ExternalKey] = ()) -> Path:
     """Copy the YAML config into `workdir` with the URL prefix set, generate missing keys, add external keys."""
     config: dict[str, Any] = yaml.safe_load(template.read_text(encoding="utf-8"))
     config["external-url-prefix"] = base_url
@@ -128,9 +124,7 @@ def load_pki(workdir: Path, *, base_url: str) -> TestPki:
 
 
 @contextmanager
-def serve_test_pki(
-    template: Path, workdir: Path, *, external_keys: Sequence[ExternalKey] = ()
-) -> Iterator[TestPki]:
+def serve_test_pki(template: Path, workdir: Path, *, external_keys: Sequence[ExternalKey] = ()) -> Iterator[TestPki]:
     """Build the PKI in `workdir` and serve OCSP, CRLs and the TSA on 127.0.0.1 until the block exits."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

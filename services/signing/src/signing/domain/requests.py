@@ -243,7 +243,9 @@ def signer_for(request: SigningRequest, who: Signatory) -> Signer:
         raise AlreadySigned(
             f"{who.name} đã ký bước {step.order} của «{request.title}».", request_id=request.id, step=step.order
         )
-    later = [(st.order, s) for st in request.steps if st.order > step.order for s in st.signers if _is_signatory(s, who)]
+    later = [
+        (st.order, s) for st in request.steps if st.order > step.order for s in st.signers if _is_signatory(s, who)
+    ]
     if later:
         order, _ = later[0]
         raise NotYourTurn(

@@ -10,3 +10,5 @@ from edu_shared.directory import add_directory_tables
 metadata = sa.MetaData()
 messaging = add_messaging_tables(metadata)
 directory = add_directory_tables(metadata)
+
+from transcript.adapters import orm_transcripts  # noqa: E402, F401  (registers the tables on `metadata`)

@@ -1,0 +1,241 @@
+"""What the contact book sends when gradebook and identity events arrive (seed 002, Điều 7)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from edu_shared.contracts.gradebook import ScoresRecorded
+from edu_shared.contracts.gradebook_records import AttendanceRecorded, DisciplineRecorded, ExemptionGranted
+from edu_shared.contracts.gradebook_results import ClassResultsApproved, StudentResult
+from edu_shared.contracts.identity_accounts import ParentOtpRequested
+from notifications.domain.preferences import DEFAULT_PREFERENCES, ContactPoints
+from notifications.domain.templates import Kind, fit_lines, short_school_name
+from notifications.service_layer.queueing import Delivery, Draft, Queued, queue
+from notifications.service_layer.uow import NotificationsUnitOfWork
+
+ABSENCE_LABELS = {"excused": "vắng có phép", "unexcused": "vắng không phép", "late": "đi muộn"}
+SESSION_LABELS = {"sang": "sáng", "chieu": "chiều"}
+PERIOD_LABELS = {"hk1": "học kì I", "hk2": "học kì II", "year": "cả năm", "retest": "sau kiểm tra lại"}
+OUTCOME_LABELS = {
+    "len_lop": "lên lớp",
+    "kiem_tra_lai": "kiểm tra lại",
+    "ren_luyen_he": "rèn luyện hè",
+    "o_lai_lop": "ở lại lớp",
+}
+
+
+def day(d: date) -> str:
+    return d.strftime("%d/%m")
+
+
+async def _school(uow: NotificationsUnitOfWork, school_id: str) -> dict[str, str]:
+    name = await uow.contacts.school_name(school_id)
+    return {"school": name, "school_short": short_school_name(name)}
+
+
+async def _to_parents(
+    uow: NotificationsUnitOfWork,
+    *,
+    source_id: str,
+    school_id: str,
+    per_student: Sequence[tuple[str, Kind, dict[str, str]]],
+    delivery: Delivery,
+    now: datetime,
+) -> Queued:
+    """One draft per reachable guardian of each student, then queue them all."""
+    recipients = await uow.contacts.reachable_guardians([s for s, _, _ in per_student])
+    drafts = [
+        Draft(
+            source_id=f"{source_id}/{student_id}",
+            school_id=school_id,
+            recipient_kind="guardian",
+            recipient_id=r.guardian_id,
+            student_id=student_id,
+            kind=kind,
+            values=values,
+            contact=r.contact,
+            preferences=r.preferences,
+        )
+        for student_id, kind, values in per_student
+        for r in recipients.get(student_id, [])
+    ]
+    return await queue(uow, drafts, delivery=delivery, now=now)
+
+
+async def on_attendance(
+    uow: NotificationsUnitOfWork, p: AttendanceRecorded, *, event_id: str, delivery: Delivery, now: datetime
+) -> Queued:
+    """An absence or a late arrival goes to the parents at once (a mark taken back sends nothing)."""
+    school = await _school(uow, p.school_id)
+    period = f", tiết {p.period}" if p.period is not None else ""
+    per_student = [
+        (
+            c.student_id,
+            Kind.ABSENCE,
+            {
+                **school,
+                "student": c.student_name,
+                "class_name": p.class_name,
+                "status": ABSENCE_LABELS[c.new_status],
+                "session": SESSION_LABELS[p.session],
+                "date": day(p.date),
+                "period": period,
+            },
+        )
+        for c in p.changes
+        if c.new_status != "present" and c.new_status != c.old_status
+    ]
+    return await _to_parents(
+        uow, source_id=event_id, school_id=p.school_id, per_student=per_student, delivery=delivery, now=now
+    )
+
+
+def score_lines(p: ScoresRecorded, subject: str) -> dict[str, list[str]]:
+    """Each student's new or changed scores as "Toán TX1 8" (a cleared cell says nothing)."""
+    lines: dict[str, list[str]] = {}
+    for c in p.changes:
+        if c.new is not None and c.new != c.old:
+            lines.setdefault(c.student_id, []).append(f"{subject} {c.column} {c.new.replace('.', ',')}")
+    return lines
+
+
+async def on_scores(
+    uow: NotificationsUnitOfWork, p: ScoresRecorded, *, event_id: str, delivery: Delivery, now: datetime
+) -> Queued:
+    """New scores: held for the parent's daily digest, or sent at once when the school chose so."""
+    settings = await uow.contacts.school_settings(p.school_id)
+    subject = await uow.contacts.subject_name(p.class_id, p.subject_code)
+    lines = score_lines(p, subject)
+    if not lines:
+        return Queued()
+    if settings.score_mode == "digest":
+        await uow.digests.hold(event_id=event_id, school_id=p.school_id, lines=lines, now=now)
+        return Queued()
+    school = await _school(uow, p.school_id)
+    students = await uow.contacts.students(list(lines))
+    per_student: list[tuple[str, Kind, dict[str, str]]] = []
+    for student_id, student_lines in lines.items():
+        info = students.get(student_id)
+        values = {
+            **school,
+            "student": info.full_name if info else student_id,
+            "class_name": info.class_name if info else "",
+            "subject": subject,
+        }
+        short = [line.removeprefix(f"{subject} ") for line in student_lines]
+        values["lines"] = fit_lines(Kind.SCORES, {**values, "lines": ""}, short)
+        per_student.append((student_id, Kind.SCORES, values))
+    return await _to_parents(
+        uow, source_id=event_id, school_id=p.school_id, per_student=per_student, delivery=delivery, now=now
+    )
+
+
+def _result_summary(s: StudentResult, period: str) -> str:
+    parts: list[str] = []
+    if s.result_label and period in s.result_label:
+        parts.append(s.result_label[period])
+    if period in s.learning:
+        parts.append(f"học tập {s.learning[period]}")
+    if period in s.training:
+        parts.append(f"rèn luyện {s.training[period]}")
+    if s.award_label:
+        parts.append(s.award_label)
+    if s.outcome:
+        parts.append(OUTCOME_LABELS[s.outcome])
+    return ", ".join(parts) or "đã được phê duyệt"
+
+
+async def on_results(
+    uow: NotificationsUnitOfWork, p: ClassResultsApproved, *, event_id: str, delivery: Delivery, now: datetime
+) -> Queued:
+    """Approved results reach each student's own parents only."""
+    school = await _school(uow, p.school_id)
+    info = await uow.contacts.class_info(p.class_id)
+    class_name = info[1] if info else ""
+    per_student = [
+        (
+            s.student_id,
+            Kind.RESULTS,
+            {
+                **school,
+                "student": s.full_name,
+                "class_name": class_name,
+                "period": PERIOD_LABELS[p.period],
+                "school_year": p.school_year,
+                "summary": _result_summary(s, "year" if p.period == "retest" else p.period),
+            },
+        )
+        for s in p.students
+    ]
+    return await _to_parents(
+        uow, source_id=event_id, school_id=p.school_id, per_student=per_student, delivery=delivery, now=now
+    )
+
+
+async def on_discipline(
+    uow: NotificationsUnitOfWork, p: DisciplineRecorded, *, event_id: str, delivery: Delivery, now: datetime
+) -> Queued:
+    """A discipline or reward decision goes to the student's parents."""
+    values = {
+        **await _school(uow, p.school_id),
+        "student": p.student_name,
+        "class_name": p.class_name,
+        "label": p.level_label,
+        "date": day(p.date),
+        "content": p.content,
+    }
+    return await _to_parents(
+        uow,
+        source_id=event_id,
+        school_id=p.school_id,
+        per_student=[(p.student_id, Kind.DISCIPLINE, values)],
+        delivery=delivery,
+        now=now,
+    )
+
+
+async def on_exemption(
+    uow: NotificationsUnitOfWork, p: ExemptionGranted, *, event_id: str, delivery: Delivery, now: datetime
+) -> Queued:
+    """A subject exemption is confirmed to the parents (they usually asked for it)."""
+    values = {
+        **await _school(uow, p.school_id),
+        "student": p.student_name,
+        "class_name": p.class_name,
+        "subject": p.subject_name,
+        "period": f"học kì {'I' if p.semester == 1 else 'II'}" if p.semester else "cả năm",
+    }
+    return await _to_parents(
+        uow,
+        source_id=event_id,
+        school_id=p.school_id,
+        per_student=[(p.student_id, Kind.EXEMPTION, values)],
+        delivery=delivery,
+        now=now,
+    )
+
+
+async def on_parent_otp(
+    uow: NotificationsUnitOfWork, p: ParentOtpRequested, *, event_id: str, delivery: Delivery, now: datetime
+) -> Queued:
+    """A sign-in code: to the phone identity named, at once, whatever the hour (the code is never logged)."""
+    known = await uow.contacts.contact_of_account(p.account_id)
+    prefs = DEFAULT_PREFERENCES
+    zalo_id = None
+    if known is not None:
+        prefs = await uow.contacts.preferences_of(known[0])
+        zalo_id = known[1].zalo_id
+    minutes = max(1, math.ceil((p.expires_at - now).total_seconds() / 60))
+    draft = Draft(
+        source_id=event_id,
+        school_id=p.school_id,
+        recipient_kind="account",
+        recipient_id=p.account_id,
+        kind=Kind.OTP,
+        values={"code": p.code, "minutes": str(minutes)},
+        contact=ContactPoints(phone=p.phone, zalo_id=zalo_id),
+        preferences=prefs,
+    )
+    return await queue(uow, [draft], delivery=delivery, now=now)
