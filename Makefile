@@ -39,6 +39,8 @@ bench: setup servers
 	source var/servers/env.sh && uv run python bench/bus.py
 	source var/servers/env.sh && uv run python bench/identity.py --postgres
 	source var/servers/env.sh && uv run python bench/gradebook.py
+	uv run python bench/transcript.py
+	uv run python bench/signing.py
 
 compose-check:
 	@bash scripts/compose-check.sh

@@ -17,6 +17,7 @@ from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeT
 from edu_shared.errors import DomainError
 from edu_shared.observability.setup import ObservabilitySettings, configure_observability
 from edurecords.cli_audit import audit_app
+from edurecords.cli_reporting import reporting_app
 from edurecords.cli_rules import rules_app
 from edurecords.services import SERVICES, build_service
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(audit_app, name="audit")
 app.add_typer(rules_app, name="rules")
+app.add_typer(reporting_app, name="reporting")
 
 
 def _fail(message: str) -> None:

@@ -16,6 +16,7 @@ from edu_shared.auth.verify import TokenVerifier
 from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edurecords.demo import seed_demo
 from edurecords.demo_gradebook import seed_demo_gradebook
+from edurecords.portal import mount_portal
 from edurecords.services import SERVICES, BuiltService, build_service
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ def create_embedded_app(*, data_dir: Path, demo: bool = True) -> FastAPI:
         ok = all(r["status"] == "ok" for r in reports.values())
         return JSONResponse({"status": "ok" if ok else "degraded", "services": reports}, status_code=200 if ok else 503)
 
-    @app.get("/", response_class=HTMLResponse)
-    async def index() -> str:
+    @app.get("/services", response_class=HTMLResponse)
+    async def services_index() -> str:
         links = "".join(
             f'<li><b>{s.app.title}</b> — <a href="/api/{s.spec.name}/docs">/api/{s.spec.name}/docs</a></li>'
             for s in built
@@ -86,4 +87,6 @@ def create_embedded_app(*, data_dir: Path, demo: bool = True) -> FastAPI:
             f"<ul>{links}</ul></html>"
         )
 
+    # Mounted last: the portal's static files answer every path the routes above do not claim.
+    mount_portal(app)
     return app

@@ -182,8 +182,8 @@ ROWS: list[Row] = [
         PRINCIPAL,
         json=CALENDAR,
     ),
-    # The calendar is school.read over the school, which the school's supervisor holds: only those outside the
-    # school are outsiders here. (Teachers, whose grants sit on a class, do not reach it today either.)
+    # Every member of the school reads its calendar (school.read held over the school or over anything in it):
+    # only those outside the school are outsiders here.
     Row(
         "GET /schools/{school_id}/calendars/{school_year}",
         f"/schools/{SCHOOL}/calendars/2026-2027",

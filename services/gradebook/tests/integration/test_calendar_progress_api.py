@@ -369,3 +369,15 @@ async def test_correction_after_the_cutoff_is_refused(gradebook: Gradebook) -> N
     assert body["cutoff_on"] == "2025-12-15" and "15/12/2025" in body["detail"]
     pending = await gradebook.client.get("/corrections", headers=gradebook.principal(), params={"school_id": SCHOOL})
     assert len(pending.json()) == 1
+
+
+async def test_teachers_of_the_school_read_its_calendar_and_outsiders_do_not(gradebook: Gradebook) -> None:
+    r = await gradebook.client.put(
+        f"/schools/{SCHOOL}/calendars/2025-2026", headers=gradebook.principal(), json=CALENDAR
+    )
+    assert r.status_code == 200, r.text
+    url = f"/schools/{SCHOOL}/calendars/2025-2026"
+    assert (await gradebook.client.get(url, headers=gradebook.teacher())).status_code == 200
+    assert (await gradebook.client.get(url, headers=gradebook.homeroom())).status_code == 200
+    outsider = gradebook.bearer(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, f"{OTHER_CLASS}:toan")
+    assert (await gradebook.client.get(url, headers=outsider)).status_code == 403

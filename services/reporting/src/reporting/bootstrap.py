@@ -2,29 +2,69 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from edu_shared.bus.port import EventBus
+from edu_shared.contracts.gradebook import TOPIC as GRADEBOOK_TOPIC
+from edu_shared.contracts.identity import TOPIC as IDENTITY_TOPIC
+from edu_shared.db.uow import IdempotentHandler, idempotent_handler
 from edu_shared.directory import DirectoryResolver
+from edu_shared.objectstore.port import ObjectStore
 from edu_shared.runtime import ServiceRuntime
 from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
 from reporting.adapters import orm
 from reporting.config import ReportingSettings
+from reporting.entrypoints.projection_consumer import apply_event
 from reporting.service_layer.uow import ReportingUnitOfWork
 
 NAME = "reporting"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Identity first: a replay applies classes and students before the scores and results that name them.
+PROJECTED_TOPICS = (IDENTITY_TOPIC, GRADEBOOK_TOPIC)
+PROJECTIONS_GROUP = "projections"
 
 
-def build(
-    settings: ReportingSettings | None = None, *, bus: EventBus | None = None
-) -> DirectoryService[ReportingUnitOfWork]:
+@dataclass
+class ReportingService(DirectoryService[ReportingUnitOfWork]):
+    """The org directory (inherited) plus the report projections and the export jobs running in the background."""
+
+    jobs: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def projections_group(self) -> str:
+        """The consumer group (and inbox group) of the projections: `reporting.projections`."""
+        return f"{self.runtime.name}.{PROJECTIONS_GROUP}"
+
+    @property
+    def object_store(self) -> ObjectStore:
+        """Where finished exports go (filesystem or MinIO, from settings)."""
+        return self.runtime.object_store
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.projections: IdempotentHandler[ReportingUnitOfWork] = idempotent_handler(
+            group=self.projections_group, uow=self.uow, apply=apply_event
+        )
+        self.runtime.subscribe(group=PROJECTIONS_GROUP, topics=list(PROJECTED_TOPICS), handler=self.projections)
+
+    def in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run a job after the request that started it returned; kept referenced until it ends."""
+        task = asyncio.create_task(job)
+        self.jobs.add(task)
+        task.add_done_callback(self.jobs.discard)
+
+
+def build(settings: ReportingSettings | None = None, *, bus: EventBus | None = None) -> ReportingService:
     settings = settings or ReportingSettings()
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
-    return DirectoryService(
+    return ReportingService(
         runtime=runtime,
         uow_class=ReportingUnitOfWork,
         directory=orm.directory,
@@ -32,14 +72,16 @@ def build(
     )
 
 
-def create_app(service: DirectoryService[ReportingUnitOfWork], *, manage_lifespan: bool = True) -> FastAPI:
+def create_app(service: ReportingService, *, manage_lifespan: bool = True) -> FastAPI:
     from reporting.entrypoints.api import router
+    from reporting.entrypoints.exports_api import router as exports_router
+    from reporting.entrypoints.external_api import router as external_router
 
     app = create_service_app(
         runtime=service.runtime,
         title="EduRecords — Báo cáo",
         description="Báo cáo cho trường, xã/phường và Sở GDĐT: thống kê, chất lượng, tiến độ nhập điểm.",
-        routers=[router],
+        routers=[router, exports_router, external_router],
         manage_lifespan=manage_lifespan,
     )
     app.state.service = service

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from edu_shared.bus.port import EventBus
 from edu_shared.contracts.identity import TOPIC as IDENTITY_TOPIC
+from edu_shared.contracts.identity_accounts import AccountCreated, AccountDisabled
+from edu_shared.contracts.identity_people import StaffProfileChanged, StaffRegistered
 from edu_shared.contracts.signing import TOPIC as SIGNING_TOPIC
 from edu_shared.contracts.signing import SigningRequested
 from edu_shared.db.uow import idempotent_handler
@@ -29,10 +31,14 @@ from signing.service_layer.context import SigningContext
 from signing.service_layer.reminders import send_due_reminders
 from signing.service_layer.requests import accept_requested_event
 from signing.service_layer.uow import SigningUnitOfWork
+from signing.service_layer.verification import DocumentVerifier
 
 NAME = "signing"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 REQUESTED = SigningRequested.event_meta().type
+PEOPLE_TYPES = frozenset(
+    t.event_meta().type for t in (StaffRegistered, StaffProfileChanged, AccountCreated, AccountDisabled)
+)
 
 
 @dataclass
@@ -42,6 +48,7 @@ class SigningService(DirectoryService[SigningUnitOfWork]):
     settings: SigningSettings = field(default_factory=SigningSettings)
     backends: Mapping[str, SignerBackend] = field(default_factory=dict)
     batch_keys: BatchKeys = field(default_factory=BatchKeys)
+    verifier: DocumentVerifier | None = None
 
     @property
     def context(self) -> SigningContext:
@@ -82,11 +89,8 @@ class SigningService(DirectoryService[SigningUnitOfWork]):
         await accept_requested_event(payload, uow, store=self.runtime.object_store)
 
     async def _apply_people(self, uow: SigningUnitOfWork, event: CloudEvent) -> None:
-        if not event.type.startswith("vn.edurecords.identity.staff.") and not event.type.startswith(
-            "vn.edurecords.identity.account."
-        ):
-            return
-        await uow.people.apply(parse_payload(event.type, event.data))
+        if event.type in PEOPLE_TYPES:
+            await uow.people.apply(parse_payload(event.type, event.data))
 
     async def _batches_job(self) -> None:
         await self.run_batches()
@@ -108,8 +112,17 @@ def build(
     *,
     bus: EventBus | None = None,
     backends: Mapping[str, SignerBackend] | None = None,
+    verifier: DocumentVerifier | None = None,
 ) -> SigningService:
     settings = settings or SigningSettings()
+    if backends is None or verifier is None:
+        from signing.adapters.keys.registry import backends_from_settings, trust_from_settings
+        from signing.adapters.verification import Verifier
+
+        # Settings choose the key stores and trust anchors unless the caller (a test) brings its own.
+        trust = trust_from_settings(settings)
+        backends = backends_from_settings(settings, trust) if backends is None else backends
+        verifier = (Verifier(trust) if settings.trust.trust_roots else None) if verifier is None else verifier
     runtime = ServiceRuntime(name=NAME, settings=settings, messaging=orm.messaging, migrations_dir=MIGRATIONS, bus=bus)
     return SigningService(
         runtime=runtime,
@@ -118,6 +131,7 @@ def build(
         resolver=DirectoryResolver(runtime.sessions, orm.directory),
         settings=settings,
         backends=dict(backends or {}),
+        verifier=verifier,
     )
 
 

@@ -33,6 +33,7 @@ from signing.adapters import orm
 from signing.bootstrap import SigningService, build, create_app
 from signing.config import CredentialSetting, SigningSettings
 from signing.domain.ports import SignerBackend
+from signing.service_layer.verification import DocumentVerifier
 
 SCHOOL = "sch-1"
 SCHOOL_NAME = "Trường THCS Hòa Lạc"
@@ -235,6 +236,7 @@ async def running_signing(
     tmp_path: Path,
     *,
     backends: Mapping[str, SignerBackend],
+    verifier: DocumentVerifier | None = None,
     database_url: str | None = None,
     object_store: S3StoreSettings | None = None,
     **settings: Any,
@@ -243,7 +245,7 @@ async def running_signing(
     HTTP client. Documents go to `object_store`, or to a folder in `tmp_path`."""
     bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
     config = SigningSettings(data_dir=tmp_path, database_url=database_url, object_store=object_store, **settings)
-    service = build(config, bus=bus, backends=backends)
+    service = build(config, bus=bus, backends=backends, verifier=verifier)
     issuer = TokenIssuer()
     service.runtime.verifier = issuer.verifier()
     app = create_app(service, manage_lifespan=False)
@@ -266,17 +268,22 @@ async def signing_on(
     postgres_url: str,
     *,
     backends: Mapping[str, SignerBackend],
+    verifier: DocumentVerifier | None = None,
     object_store: S3StoreSettings | None = None,
     **settings: Any,
 ) -> AsyncIterator[SigningWorld]:
     """`running_signing` on SQLite ("sqlite") or on a fresh database of the PostgreSQL server ("postgres")."""
     if backend == "sqlite":
-        async with running_signing(tmp_path, backends=backends, object_store=object_store, **settings) as world:
+        async with running_signing(
+            tmp_path, backends=backends, verifier=verifier, object_store=object_store, **settings
+        ) as world:
             yield world
     elif backend == "postgres":
         async with (
             fresh_postgres_database(postgres_url) as url,
-            running_signing(tmp_path, backends=backends, database_url=url, object_store=object_store, **settings) as w,
+            running_signing(
+                tmp_path, backends=backends, verifier=verifier, database_url=url, object_store=object_store, **settings
+            ) as w,
         ):
             yield w
     else:

@@ -92,9 +92,7 @@ async def test_one_unlock_signs_a_whole_batch(opened: Opened, trust: TrustSettin
         assert (await Verifier(trust).verify_pdf(pdf)).valid
 
 
-async def test_wrong_pkcs12_password_is_a_clear_error(
-    trust: TrustSettings, p12_files: dict[str, Path]
-) -> None:
+async def test_wrong_pkcs12_password_is_a_clear_error(trust: TrustSettings, p12_files: dict[str, Path]) -> None:
     with pytest.raises(WrongPin) as refused:
         await Pkcs12Backend(p12_files, trust).unlock("teacher", secret="sai-mat-khau")
     assert refused.value.status == 422
@@ -112,9 +110,7 @@ async def test_unknown_credential_is_not_found(
         await CscBackend(csc_url, trust).unlock("edu/khong-co", secret="x")
 
 
-async def test_wrong_token_pin_is_refused_once_and_the_token_still_opens(
-    trust: TrustSettings, softhsm: Any
-) -> None:
+async def test_wrong_token_pin_is_refused_once_and_the_token_still_opens(trust: TrustSettings, softhsm: Any) -> None:
     import pkcs11
     from pkcs11 import TokenFlag
 

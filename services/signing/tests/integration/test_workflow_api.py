@@ -6,6 +6,7 @@ events, requests from the transcript service's `SigningRequested` event, as in p
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
@@ -21,7 +22,8 @@ from edu_shared.objectstore.port import ObjectLocked
 from edu_shared.testing.servers import RealServers
 from signing.adapters.keys.pkcs12 import Pkcs12Backend
 from signing.adapters.pades import TrustSettings
-from signing.testing import SCHOOL, SigningWorld, dev_credentials, signing_on
+from signing.adapters.verification import Verifier
+from signing.testing import SCHOOL, SigningWorld, dev_credentials, signing_on, transcript_steps
 
 PIN = "mat-khau-thu"  # the test PKI's PKCS#12 password (tests/conftest.py)
 XML = "<HocBa><HocSinh>Nguyễn Thị Ánh</HocSinh><KetQua>Tốt</KetQua></HocBa>".encode()
@@ -39,7 +41,12 @@ async def world(
 ) -> AsyncIterator[SigningWorld]:
     backends = {"pkcs12": Pkcs12Backend(p12_files, trust)}
     async with signing_on(
-        backend, tmp_path, real_servers.postgres_url, backends=backends, credentials=dev_credentials("pkcs12")
+        backend,
+        tmp_path,
+        real_servers.postgres_url,
+        backends=backends,
+        verifier=Verifier(trust),
+        credentials=dev_credentials("pkcs12"),
     ) as w:
         yield w
 
@@ -75,12 +82,24 @@ async def test_transcript_is_signed_in_order_then_archived_under_object_lock(
     store = world.service.runtime.object_store
     final_pdf = await store.get(next(d["object_key"] for d in body["documents"] if d["role"] == "pdf"))
     reader = PdfFileReader(io.BytesIO(final_pdf))
-    assert [s.field_name for s in reader.embedded_signatures] == ["Sig_Van", "Sig_Toan", "Sig_GVCN", "Sig_HT", "Sig_Dau"]
+    assert [s.field_name for s in reader.embedded_signatures] == [
+        "Sig_Van",
+        "Sig_Toan",
+        "Sig_GVCN",
+        "Sig_HT",
+        "Sig_Dau",
+    ]
     final_xml = await store.get(next(d["object_key"] for d in body["documents"] if d["role"] == "xml"))
     assert final_xml.count(b"SignatureValue") >= 5
 
     added = await world.events("vn.edurecords.signing.signature.added")
-    assert [e["data"]["signer"]["field_name"] for e in added] == ["Sig_Van", "Sig_Toan", "Sig_GVCN", "Sig_HT", "Sig_Dau"]
+    assert [e["data"]["signer"]["field_name"] for e in added] == [
+        "Sig_Van",
+        "Sig_Toan",
+        "Sig_GVCN",
+        "Sig_HT",
+        "Sig_Dau",
+    ]
     assert all(e["partitionkey"] == SCHOOL for e in added)
     [completed] = await world.events("vn.edurecords.signing.completed")
     [archived] = await world.events("vn.edurecords.signing.archived")
@@ -112,6 +131,12 @@ async def test_signing_out_of_order_is_refused_naming_who_signs_first(world: Sig
     assert problem["type"].endswith("/signing-out-of-order")
     assert "Lê Thị Văn" in problem["detail"] and "Trần Văn Toán" not in problem["detail"]
     assert [w["staff_id"] for w in problem["waiting_for"]] == ["gv-van"]
+    # A teacher named in the request reads it (their grant is over a class subject, not the school)...
+    seen = await world.client.get("/signing-requests/rq-2", headers=world.as_staff("gv-van"))
+    assert seen.status_code == 200 and seen.json()["open_step"] == 1
+    # ...someone from another school's class does not.
+    outsider = world.as_user(Role.SUBJECT_TEACHER, ScopeType.CLASS_SUBJECT, "cls-other:toan", sub="acc-outsider")
+    assert (await world.client.get("/signing-requests/rq-2", headers=outsider)).status_code == 403
     r = await world.sign("rq-2", "hieu-truong", secret=PIN)  # principal and seal are later still
     assert r.status_code == 409
     again = await world.sign("rq-2", "gv-toan", secret=PIN)
@@ -230,3 +255,85 @@ async def test_every_step_is_in_the_schools_audit_trail_and_the_chain_holds(
     assert verified.status_code == 200 and verified.json()["intact"] is True
     heads = await world.events("vn.edurecords.signing.audit.head-advanced")
     assert heads and heads[-1]["data"]["seq"] == verified.json()["head_seq"]
+
+
+async def test_an_uploaded_signed_file_verifies_and_one_flipped_byte_shows(
+    world: SigningWorld, school_pdf: bytes
+) -> None:
+    await _requested(world, "rq-9", school_pdf)
+    for staff_id in ("gv-toan", "gv-van"):
+        assert (await world.sign("rq-9", staff_id, secret=PIN)).status_code == 200
+    r = await world.client.get("/signing-requests/rq-9", headers=world.as_staff("hieu-truong"))
+    store = world.service.runtime.object_store
+    files = {d["role"]: await store.get(d["object_key"]) for d in r.json()["documents"]}
+
+    pdf = await world.client.post("/verify", files={"file": ("hocba.pdf", files["pdf"], "application/pdf")})
+    assert pdf.status_code == 200, pdf.text
+    report = pdf.json()
+    assert report["kind"] == "pdf" and report["valid"] is True, report
+    assert [s["field_name"] for s in report["signatures"]] == ["Sig_Toan", "Sig_Van"]
+    assert report["signatures"][0]["certification"] is True and report["signatures"][0]["trusted"] is True
+
+    # The XML twin signed once (a request for the principal alone).
+    principal_only = [s.model_copy(update={"order": 1}) for s in transcript_steps() if s.order == 3]
+    await world.publish(await world.requested("rq-9x", pdf=school_pdf, xml=XML, steps=principal_only))
+    signed = await world.sign("rq-9x", "hieu-truong", secret=PIN)
+    xml_key = next(d["object_key"] for d in signed.json()["documents"] if d["role"] == "xml")
+    xml = await world.client.post("/verify", files={"file": ("hocba.xml", await store.get(xml_key), "application/xml")})
+    assert xml.status_code == 200 and xml.json()["kind"] == "xml" and xml.json()["valid"] is True, xml.text
+
+    tampered = bytearray(files["pdf"])
+    at = tampered.index(b"Nguy") if b"Nguy" in tampered else len(tampered) // 3
+    tampered[at] ^= 0x01
+    bad = await world.client.post("/verify", files={"file": ("hocba.pdf", bytes(tampered), "application/pdf")})
+    assert bad.status_code == 200 and bad.json()["valid"] is False
+
+
+async def test_two_signers_of_a_parallel_step_signing_at_once_both_keep_their_signature(
+    world: SigningWorld, school_pdf: bytes
+) -> None:
+    await _requested(world, "rq-10", school_pdf)
+    toan, van = await asyncio.gather(
+        world.sign("rq-10", "gv-toan", secret=PIN), world.sign("rq-10", "gv-van", secret=PIN)
+    )
+    assert toan.status_code == 200 and van.status_code == 200, (toan.text, van.text)
+    r = await world.client.get("/signing-requests/rq-10", headers=world.as_staff("hieu-truong"))
+    assert r.json()["open_step"] == 2
+    pdf_key = next(d["object_key"] for d in r.json()["documents"] if d["role"] == "pdf")
+    reader = PdfFileReader(io.BytesIO(await world.service.runtime.object_store.get(pdf_key)))
+    assert sorted(s.field_name for s in reader.embedded_signatures) == ["Sig_Toan", "Sig_Van"]
+
+
+async def test_each_signer_lists_what_waits_for_them(world: SigningWorld, school_pdf: bytes) -> None:
+    await _requested(world, "rq-11", school_pdf)
+    mine = await world.client.get("/signing-requests", headers=world.as_staff("gv-toan"))
+    assert [r["id"] for r in mine.json()] == ["rq-11"]
+    assert (await world.sign("rq-11", "gv-toan", secret=PIN)).status_code == 200
+    assert (await world.client.get("/signing-requests", headers=world.as_staff("gv-toan"))).json() == []
+    principal = await world.client.get(
+        "/signing-requests", headers=world.as_staff("hieu-truong"), params={"document_kind": "transcript"}
+    )
+    assert [(r["id"], r["open_step"]) for r in principal.json()] == [("rq-11", 1)]  # named, not yet their turn
+
+
+async def test_an_admin_registers_the_key_a_teacher_signs_with(world: SigningWorld, school_pdf: bytes) -> None:
+    body = {"staff_id": "gv-toan", "backend": "pkcs12", "credential_id": "homeroom", "label": "Khóa thử"}
+    teacher = await world.client.put(f"/schools/{SCHOOL}/credentials", headers=world.as_staff("gv-toan"), json=body)
+    assert teacher.status_code == 403
+    unknown = await world.client.put(
+        f"/schools/{SCHOOL}/credentials", headers=world.as_staff("hieu-truong"), json={**body, "backend": "usb"}
+    )
+    assert unknown.status_code == 422 and unknown.json()["field"] == "backend"
+    r = await world.client.put(f"/schools/{SCHOOL}/credentials", headers=world.as_staff("hieu-truong"), json=body)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"owner": "staff:gv-toan", "backend": "pkcs12", "credential_id": "homeroom", "label": "Khóa thử"}
+    listed = await world.client.get(f"/schools/{SCHOOL}/credentials", headers=world.as_staff("hieu-truong"))
+    assert [c["owner"] for c in listed.json()] == ["staff:gv-toan"]
+
+    await _requested(world, "rq-12", school_pdf)
+    signed = await world.sign("rq-12", "gv-toan", secret=PIN)
+    [toan] = [s for s in signed.json()["steps"][0]["signers"] if s["staff_id"] == "gv-toan"]
+    others = await world.sign("rq-12", "gv-van", secret=PIN)  # still the settings' key ("teacher")
+    [van] = [s for s in others.json()["steps"][0]["signers"] if s["staff_id"] == "gv-van"]
+    assert toan["certificate_subject"] != van["certificate_subject"]
+    assert any(e["action"] == "credential.registered" for e in await world.audit())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from transcript.domain.assembly import ApprovedResult, ApprovedSubject, ClassYear, Person, TranscriptFacts, assemble
 from transcript.domain.transcript import Guardian, StudentProfile, Transcript
@@ -50,7 +51,9 @@ def _mark(text: str) -> Decimal | str:
     return text if text in ("Đ", "CĐ", "T", "H", "C") else Decimal(text)
 
 
-def profile(full_name: str = "Nguyễn Thị Ánh", *, born: date = date(2014, 3, 1)) -> StudentProfile:
+def profile(
+    full_name: str = "Nguyễn Thị Ánh", *, born: date = date(2014, 3, 1), sex: Literal["nam", "nu"] = "nu"
+) -> StudentProfile:
     family, *middle, given = full_name.split()
     return StudentProfile(
         full_name=full_name,
@@ -58,7 +61,7 @@ def profile(full_name: str = "Nguyễn Thị Ánh", *, born: date = date(2014, 3
         middle_name=" ".join(middle),
         given_name=given,
         date_of_birth=born,
-        sex="nu",
+        sex=sex,
         place_of_birth="Xã Hòa Tiến, Thành phố Đà Nẵng",
         ethnicity="Kinh",
         national_id="048314001234",
@@ -177,7 +180,7 @@ def tt27_transcript() -> Transcript:
         TranscriptFacts(
             student_id="st-minh",
             level="tieu_hoc",
-            profile=profile("Phạm Quang Minh", born=date(2018, 9, 12)),
+            profile=profile("Phạm Quang Minh", born=date(2018, 9, 12), sex="nam"),
             guardians=GUARDIANS[:1],
             years=(year,),
         )

@@ -59,7 +59,9 @@ class Transcripts:
     issuer: TokenIssuer
 
     def bearer(self, role: Role, scope_type: ScopeType, scope_id: str, *, username: str = "tester") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.issuer.issue(user_with(role, scope_type, scope_id, username=username))}"}
+        return {
+            "Authorization": f"Bearer {self.issuer.issue(user_with(role, scope_type, scope_id, username=username))}"
+        }
 
     def parent(self, student_id: str = "st-1") -> dict[str, str]:
         return self.bearer(Role.PARENT, ScopeType.STUDENT, student_id, username="phuhuynh")
@@ -106,7 +108,9 @@ def _topic_of(event: CloudEvent) -> str:
     return event_registry.get(event.type).topic
 
 
-def student(student_id: str, full_name: str, *, school_id: str = SCHOOL, born: date = date(2014, 3, 1)) -> StudentRegistered:
+def student(
+    student_id: str, full_name: str, *, school_id: str = SCHOOL, born: date = date(2014, 3, 1)
+) -> StudentRegistered:
     family, *middle, given = full_name.split()
     return StudentRegistered(
         student_id=student_id,
@@ -172,7 +176,9 @@ def enrolled(student_id: str, class_id: str = C6A1, *, school_id: str = SCHOOL) 
 async def seed(tr: Transcripts) -> None:
     """School sch-1 (class 6A1: st-1 Nguyễn Thị Ánh, st-2 Lê Văn Bình; homeroom, Toán and Ngữ văn teachers,
     principal), and school sch-2 (class 6B1: st-9)."""
-    await tr.publish(OrgUnitRegistered(org_unit_id=UNIT, parent_id=None, code="xa-a", name="Xã A", kind=OrgUnitKind.COMMUNE))
+    await tr.publish(
+        OrgUnitRegistered(org_unit_id=UNIT, parent_id=None, code="xa-a", name="Xã A", kind=OrgUnitKind.COMMUNE)
+    )
     await tr.publish(*school_events(SCHOOL, "Trường THCS Nguyễn Du", C6A1, "6A1"))
     await tr.publish(*school_events(OTHER_SCHOOL, "Trường THCS Lê Lợi", C6B1, "6B1"), key=OTHER_SCHOOL)
     await tr.publish(
@@ -216,7 +222,11 @@ async def seed(tr: Transcripts) -> None:
         student("st-2", "Lê Văn Bình"),
         enrolled("st-2"),
     )
-    await tr.publish(student("st-9", "Đỗ Minh Châu", school_id=OTHER_SCHOOL), enrolled("st-9", C6B1, school_id=OTHER_SCHOOL), key=OTHER_SCHOOL)
+    await tr.publish(
+        student("st-9", "Đỗ Minh Châu", school_id=OTHER_SCHOOL),
+        enrolled("st-9", C6B1, school_id=OTHER_SCHOOL),
+        key=OTHER_SCHOOL,
+    )
 
 
 def year_result(student_id: str, full_name: str, *, toan: float = 8.3) -> StudentResult:
@@ -244,7 +254,7 @@ def approved(period: str, results: Sequence[StudentResult], *, class_id: str = C
         school_id=SCHOOL,
         class_id=class_id,
         school_year=YEAR,
-        period=period,  # type: ignore[arg-type]
+        period=period,
         submitted_by="gvcn",
         approved_by="hieutruong",
         approved_at=datetime(2026, 5, 30, 3, 0, tzinfo=UTC),

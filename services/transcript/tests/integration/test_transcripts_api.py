@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -19,9 +19,29 @@ from edu_shared.contracts.gradebook_records import (
     ExemptionRevoked,
     SubjectCommentsRecorded,
 )
-from edu_shared.contracts.identity_people import StaffProfileChanged, StudentProfileChanged
+from edu_shared.contracts.gradebook_results import StudentResult, SubjectResult
+from edu_shared.contracts.identity import SchoolLevel
+from edu_shared.contracts.identity_people import (
+    ClassOpened,
+    StaffProfileChanged,
+    StudentProfileChanged,
+    StudentTransferred,
+)
 from transcript.adapters import orm_transcripts
-from transcript.testing import C6A1, C6B1, OTHER_SCHOOL, SCHOOL, UNIT, YEAR, Transcripts, approved, student, year_result
+from transcript.testing import (
+    C6A1,
+    C6B1,
+    OTHER_SCHOOL,
+    SCHOOL,
+    UNIT,
+    YEAR,
+    Transcripts,
+    approved,
+    enrolled,
+    staff,
+    student,
+    year_result,
+)
 
 XSD = Path(__file__).resolve().parents[4] / "docs" / "schemas" / "hoc-ba.xsd"
 DRAFTED = "vn.edurecords.transcript.drafted"
@@ -146,7 +166,9 @@ async def test_retest_result_is_kept_beside_the_year_result(tr: Transcripts) -> 
     retest = year_result("st-2", "Lê Văn Bình", toan=6.0)
     retest = retest.model_copy(
         update={
-            "subjects": [s.model_copy(update={"year_before_retest": 4.5}) if s.code == "toan" else s for s in retest.subjects]
+            "subjects": [
+                s.model_copy(update={"year_before_retest": 4.5}) if s.code == "toan" else s for s in retest.subjects
+            ]
         }
     )
     await tr.publish(approved("retest", [retest]))
@@ -209,7 +231,7 @@ async def test_homeroom_teacher_writes_the_comment_and_others_cannot(tr: Transcr
         f"/transcripts/{transcript_id}/years/2019-2020/homeroom-comment", headers=tr.homeroom(), json={"text": "x"}
     )
     assert missing.status_code == 404
-    assert missing.json()["school_year"] == "2019-2020"
+    assert (missing.json()["field"], missing.json()["value"]) == ("school_year", "2019-2020")
     cleared = await tr.client.put(url, headers=tr.homeroom(), json={"text": None})
     assert cleared.json()["years"][0]["homeroom_comment"] is None
 
@@ -243,7 +265,7 @@ async def test_who_may_read_a_transcript(tr: Transcripts) -> None:
     assert (await tr.client.get(f"/transcripts/{transcript_id}")).status_code == 401
     missing = await tr.client.get("/transcripts/khong-co", headers=tr.principal())
     assert missing.status_code == 404
-    assert missing.json()["transcript_id"] == "khong-co"
+    assert (missing.json()["field"], missing.json()["value"]) == ("transcript_id", "khong-co")
 
 
 async def test_public_verification_shows_identity_status_and_hash_only(tr: Transcripts) -> None:
@@ -264,4 +286,107 @@ async def test_public_verification_shows_identity_status_and_hash_only(tr: Trans
     }
     unknown = await tr.client.get("/verify/ZZZZZZZZZZ")
     assert unknown.status_code == 404
-    assert unknown.json()["code"] == "ZZZZZZZZZZ"
+    assert (unknown.json()["field"], unknown.json()["value"]) == ("code", "ZZZZZZZZZZ")
+
+
+async def test_primary_results_draft_a_tt27_transcript(tr: Transcripts) -> None:
+    await tr.publish(
+        ClassOpened(
+            class_id="cls-2a",
+            school_id=SCHOOL,
+            school_year_id="sy-2025",
+            school_year=YEAR,
+            grade=2,
+            level=SchoolLevel.PRIMARY,
+            name="2A",
+        ),
+        student("st-5", "Phạm Quang Minh"),
+        enrolled("st-5", "cls-2a"),
+    )
+    result = StudentResult(
+        student_id="st-5",
+        full_name="Phạm Quang Minh",
+        subjects=[
+            SubjectResult(code="tieng_viet", name="Tiếng Việt", hk1="T", year="T", tests={"hk1": 9, "year": 10}),
+            SubjectResult(code="toan", name="Toán", hk1="H", year="T", tests={"hk1": 7, "year": 8}),
+        ],
+        learning={},
+        training={},
+        outcome="len_lop",
+        rule_set="tt27",
+        result={"hk1": "hoan_thanh", "year": "hoan_thanh_tot"},
+        qualities={"yeu_nuoc": {"hk1": "Tốt", "year": "Tốt"}},
+        competences={"tu_chu_tu_hoc": {"hk1": "Đạt", "year": "Tốt"}},
+        award_label="Học sinh Tiêu biểu",
+    )
+    await tr.publish(approved("year", [result], class_id="cls-2a"))
+    transcript_id = await tr.transcript_id("st-5")
+    body = (await tr.client.get(f"/transcripts/{transcript_id}", headers=tr.principal())).json()
+    assert body["level"] == "tieu_hoc"
+    [page] = body["years"]
+    assert (page["form"], page["award"], page["education_result"]) == (
+        "tt27",
+        "Học sinh Tiêu biểu",
+        {"hk1": "hoan_thanh", "year": "hoan_thanh_tot"},
+    )
+    assert page["subjects"][0]["tests"] == {"hk1": 9, "year": 10}
+    assert page["qualities"] == {"yeu_nuoc": {"hk1": "Tốt", "year": "Tốt"}}
+    r = await tr.client.get(f"/transcripts/{transcript_id}.pdf", headers=tr.principal())
+    assert r.status_code == 200
+
+
+async def test_a_new_principal_is_printed_on_the_schools_transcripts(tr: Transcripts) -> None:
+    await _approve_year(tr)
+    transcript_id = await tr.transcript_id()
+    await tr.publish(
+        StaffProfileChanged(
+            staff_id="staff-ht",
+            school_id=SCHOOL,
+            family_name="Phạm",
+            middle_name="Văn",
+            given_name="Hùng",
+            full_name="Phạm Văn Hùng",
+            title="giao_vien",
+            status="active",
+            changed=["title"],
+        )
+    )
+    body = (await tr.client.get(f"/transcripts/{transcript_id}", headers=tr.principal())).json()
+    assert body["years"][0]["principal_name"] is None
+    await tr.publish(staff("staff-ht2", "Võ Thị Kim", title="hieu_truong"))
+    body = (await tr.client.get(f"/transcripts/{transcript_id}", headers=tr.principal())).json()
+    assert body["years"][0]["principal_name"] == "Võ Thị Kim"
+    assert body["years"][0]["signers"][-2] == {
+        "role": "principal",
+        "field_name": "Sig_2025_2026_HieuTruong",
+        "name": "Võ Thị Kim",
+        "staff_id": "staff-ht2",
+        "subject_code": None,
+    }
+
+
+async def test_a_transfer_moves_the_year_page_to_the_receiving_school(tr: Transcripts) -> None:
+    await _approve_year(tr)
+    transcript_id = await tr.transcript_id()
+    await tr.publish(
+        StudentTransferred(
+            transfer_id="tf-1",
+            student_id="st-1",
+            from_school_id=SCHOOL,
+            from_enrollment_id="en-st-1",
+            from_class_id=C6A1,
+            to_school_id=OTHER_SCHOOL,
+            to_enrollment_id="en-st-1-b",
+            to_class_id=C6B1,
+            school_year_id="sy-2025",
+            starts_on=date(2026, 1, 5),
+            student=student("st-1", "Nguyễn Thị Ánh", school_id=OTHER_SCHOOL).student,
+        ),
+        key=OTHER_SCHOOL,
+    )
+    body = (await tr.client.get(f"/transcripts/{transcript_id}", headers=tr.principal(OTHER_SCHOOL))).json()
+    assert (body["school_id"], body["school_name"]) == (OTHER_SCHOOL, "Trường THCS Lê Lợi")
+    [page] = body["years"]
+    assert (page["class_name"], page["principal_name"], page["subjects"][0]["hk1"]) == ("6B1", None, None)
+    # The sending school keeps reading what it recorded: the student was in its class that year.
+    assert (await tr.client.get(f"/transcripts/{transcript_id}", headers=tr.principal())).status_code == 200

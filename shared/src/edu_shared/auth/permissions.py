@@ -182,3 +182,31 @@ async def authorize(
         scope_type=target[0].value,
         scope_id=target[1],
     )
+
+
+async def authorize_within(
+    user: CurrentUserClaims,
+    permission: Permission,
+    target: Scope,
+    *,
+    resolver: ScopeResolver,
+    on_denied: DenialRecorder | None = None,
+) -> None:
+    """Like `authorize`, but a grant on a scope *inside* the target also counts (a teacher of a class reads what
+    concerns the whole school, e.g. its calendar): for things every member of a school may see, never for writes."""
+    for grant in user.grants:
+        if permission not in ROLE_PERMISSIONS.get(grant.role, frozenset()) or grant.scope_type == ScopeType.PROVINCE:
+            continue
+        if target in await resolver.lineage((grant.scope_type, grant.scope_id)):
+            return
+    await authorize(user, permission, target, resolver=resolver, on_denied=on_denied)
+
+
+async def holds(user: CurrentUserClaims, permission: Permission, target: Scope, *, resolver: ScopeResolver) -> bool:
+    """Whether one of the user's grants gives `permission` over `target` (a question, not a check: never logged)."""
+    lineage = await resolver.lineage(target)
+    return any(
+        permission in ROLE_PERMISSIONS.get(grant.role, frozenset())
+        and (grant.scope_type == ScopeType.PROVINCE or (grant.scope_type, grant.scope_id) in lineage)
+        for grant in user.grants
+    )

@@ -2,8 +2,9 @@
 
 Partition key: the school id (`province` for the province-wide calendar and catalogue), so every event about
 one school arrives in order. Personal data is kept to what the gradebook and the transcript need (names, date
-and place of birth, sex, ethnicity, identifiers); never addresses, contacts or credentials. Student and
-guardian events carry full snapshots of those fields, so a consumer upserts without keeping history.
+and place of birth, sex, ethnicity, identifiers); never addresses or credentials, and contacts only in
+`GuardianContactChanged`, which the notifications service alone consumes. Student and guardian events carry
+full snapshots of those fields, so a consumer upserts without keeping history.
 """
 
 from __future__ import annotations
@@ -180,9 +181,7 @@ class GuardianLinked(EventPayload, event_type="vn.edurecords.identity.guardian.l
     occupation: str | None = None
 
 
-class GuardianContactChanged(
-    EventPayload, event_type="vn.edurecords.identity.guardian.contact_changed", topic=TOPIC
-):
+class GuardianContactChanged(EventPayload, event_type="vn.edurecords.identity.guardian.contact_changed", topic=TOPIC):
     """A guardian's contact details, for the notifications service only (sổ liên lạc điện tử).
 
     The one identity event that carries contacts: every other consumer must ignore it and never store them.

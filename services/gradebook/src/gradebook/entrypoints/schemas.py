@@ -264,3 +264,15 @@ class EvidenceFileRead(BaseModel):
     filename: str
     uploaded_by: str
     uploaded_at: datetime
+
+
+class StudentScoresRead(BaseModel):
+    """One student's semester: every subject's sheet holding only that student's row (the parent portal's view)."""
+
+    student_id: str
+    full_name: str
+    class_id: str
+    class_name: str
+    school_year: str
+    semester: int
+    subjects: list[ScoreSheetRead]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from edu_shared.auth.permissions import ROLE_PERMISSIONS, Permission, Scope, authorize
+from edu_shared.auth.permissions import ROLE_PERMISSIONS, Permission, Scope, authorize, authorize_within
 from edu_shared.auth.principal import ScopeType
 from edu_shared.contracts.gradebook_calendar import CalendarSemester, SchoolCalendarSet
 from edu_shared.errors import NotFound, PermissionDenied
@@ -124,7 +124,8 @@ async def school_calendar(
 ) -> SchoolCalendar:
     """A school year's calendar, for the school's staff and leaders (SCHOOL_READ over the school)."""
     school_year_bounds(school_year)
-    await authorize(caller.user, Permission.SCHOOL_READ, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
+    # Every member of the school reads its calendar (teachers' grants sit on a class or class subject).
+    await authorize_within(caller.user, Permission.SCHOOL_READ, (ScopeType.SCHOOL, school_id), resolver=caller.resolver)
     async with uow:
         calendar = await uow.calendars.calendar(school_id=school_id, school_year=school_year)
     if calendar is None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from edu_shared.auth.permissions import Permission, Scope, ScopeResolver, authorize
+from edu_shared.auth.permissions import Permission, Scope, ScopeResolver, authorize, holds
 from edu_shared.auth.principal import ScopeType
 from edu_shared.contracts.gradebook_records import (
     AttendanceChange,
@@ -258,7 +258,9 @@ async def record_attendance(
 
 async def class_day(uow: GradebookUnitOfWork, *, caller: Caller, class_id: str, on: date) -> ClassDay:
     """A class's attendance of one day: the rolls taken and every student's marks, in class-list order."""
-    await authorize(caller.user, Permission.SCORES_READ, _class_scope(class_id), resolver=caller.resolver)
+    # Whoever takes the roll (a supervisor, giám thị) reads the day they took; the class's readers read it too.
+    if not await holds(caller.user, Permission.ATTENDANCE_RECORD, _class_scope(class_id), resolver=caller.resolver):
+        await authorize(caller.user, Permission.SCORES_READ, _class_scope(class_id), resolver=caller.resolver)
     async with uow:
         return await _class_day(uow, await _record_class(uow, class_id), on)
 

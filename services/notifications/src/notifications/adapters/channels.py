@@ -51,6 +51,12 @@ def international(phone: str) -> str:
     return "84" + digits[1:] if digits.startswith("0") else digits
 
 
+def national(phone: str) -> str:
+    """+84912345678 → 0912345678, the form Vietnamese brandname APIs take."""
+    digits = phone.lstrip("+")
+    return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
+
+
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -118,7 +124,7 @@ class BrandnameSms:
         payload = {
             "ApiKey": self._s.api_key,
             "SecretKey": self._s.secret_key,
-            "Phone": message.address,
+            "Phone": national(message.address),
             "Content": message.sms_text or message.body,
             "Brandname": self._s.brandname,
             "SmsType": "2",  # customer care (chăm sóc khách hàng), the type schools register
@@ -218,7 +224,7 @@ class SmtpEmail:
             raise SendError(f"mail server refused the address: {exc.recipients!r}", permanent=True) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise SendError(f"mail server error: {exc!r}") from exc
-        return mail["Message-ID"]
+        return str(mail["Message-ID"])
 
     async def close(self) -> None:
         return None

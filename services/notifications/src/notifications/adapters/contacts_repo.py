@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,7 @@ class SchoolSettings:
     monthly_budget_vnd: int | None = None
 
 
-def _preferences(row: sa.Row[tuple[object, ...]] | None) -> Preferences:
+def _preferences(row: Any) -> Preferences:
     if row is None:
         return DEFAULT_PREFERENCES
     m = row._mapping
@@ -55,6 +56,9 @@ def _preferences(row: sa.Row[tuple[object, ...]] | None) -> Preferences:
 class ContactsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # A consumer run applies many events in one unit of work: the school's name and settings are read once.
+        self._school_names: dict[str, str] = {}
+        self._school_settings: dict[str, SchoolSettings] = {}
 
     async def reachable_guardians(self, student_ids: Sequence[str]) -> dict[str, list[Recipient]]:
         """Each student's guardians who gave the contact-book consent, while the student's consent is complete."""
@@ -83,9 +87,7 @@ class ContactsRepository:
             .where(cs.c.student_id == links.c.student_id, cs.c.purpose == PARENT_CONTACT, cs.c.complete.is_(True))
             .exists()
         )
-        account = (
-            sa.select(sa.func.min(acc.c.account_id)).where(acc.c.guardian_id == c.c.guardian_id).scalar_subquery()
-        )
+        account = sa.select(sa.func.min(acc.c.account_id)).where(acc.c.guardian_id == c.c.guardian_id).scalar_subquery()
         query = (
             sa.select(
                 links.c.student_id,
@@ -124,8 +126,9 @@ class ContactsRepository:
             .where(s.c.id.in_(student_ids))
         )
         return {
-            r.id: StudentInfo(id=r.id, school_id=r.school_id, full_name=r.full_name, class_id=r.class_id,
-                              class_name=r.name or "")
+            r.id: StudentInfo(
+                id=r.id, school_id=r.school_id, full_name=r.full_name, class_id=r.class_id, class_name=r.name or ""
+            )
             for r in rows
         }
 
@@ -152,8 +155,12 @@ class ContactsRepository:
         return (row.school_id, row.name) if row is not None else None
 
     async def school_name(self, school_id: str) -> str:
-        name = await self._s.scalar(sa.select(orm.directory.schools.c.name).where(orm.directory.schools.c.id == school_id))
-        return str(name) if name is not None else school_id
+        if school_id not in self._school_names:
+            name = await self._s.scalar(
+                sa.select(orm.directory.schools.c.name).where(orm.directory.schools.c.id == school_id)
+            )
+            self._school_names[school_id] = str(name) if name is not None else school_id
+        return self._school_names[school_id]
 
     async def subject_name(self, class_id: str, code: str) -> str:
         t = orm.class_subjects
@@ -177,7 +184,9 @@ class ContactsRepository:
         return guardian_id, ContactPoints(phone=row.phone, email=row.email, zalo_id=row.zalo_id, account=account_id)
 
     async def preferences_of(self, guardian_id: str) -> Preferences:
-        row = (await self._s.execute(sa.select(orm.preferences).where(orm.preferences.c.guardian_id == guardian_id))).first()
+        row = (
+            await self._s.execute(sa.select(orm.preferences).where(orm.preferences.c.guardian_id == guardian_id))
+        ).first()
         return _preferences(row)
 
     async def save_preferences(self, guardian_id: str, prefs: Preferences, *, at: datetime) -> None:
@@ -194,13 +203,17 @@ class ContactsRepository:
             await self._s.execute(sa.insert(t).values(guardian_id=guardian_id, **values))
 
     async def school_settings(self, school_id: str, *, default_digest_hour: int = 18) -> SchoolSettings:
+        if school_id in self._school_settings:
+            return self._school_settings[school_id]
         t = orm.school_settings
         row = (await self._s.execute(sa.select(t).where(t.c.school_id == school_id))).first()
         if row is None:
             return SchoolSettings(digest_hour=default_digest_hour)
-        return SchoolSettings(
+        found = SchoolSettings(
             score_mode=row.score_mode, digest_hour=row.digest_hour, monthly_budget_vnd=row.monthly_budget_vnd
         )
+        self._school_settings[school_id] = found
+        return found
 
     async def save_school_settings(self, school_id: str, value: SchoolSettings, *, by: str, at: datetime) -> None:
         t = orm.school_settings
@@ -214,3 +227,4 @@ class ContactsRepository:
         updated = await self._s.execute(sa.update(t).where(t.c.school_id == school_id).values(**values))
         if updated.rowcount == 0:  # type: ignore[attr-defined]
             await self._s.execute(sa.insert(t).values(school_id=school_id, **values))
+        self._school_settings.pop(school_id, None)

@@ -91,7 +91,9 @@ class MessagesRepository:
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(keys), 500):
-            found |= set(await self._s.scalars(sa.select(m.c.idempotency_key).where(m.c.idempotency_key.in_(keys[i : i + 500]))))
+            found |= set(
+                await self._s.scalars(sa.select(m.c.idempotency_key).where(m.c.idempotency_key.in_(keys[i : i + 500])))
+            )
         return found
 
     async def add(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -125,9 +127,7 @@ class MessagesRepository:
                 .values(status=Status.SENDING.value, attempts=sa.bindparam("_attempts"), next_attempt_at=now + lease),
                 [{"_id": r.id, "_attempts": r.attempts + 1} for r in rows],
             )
-        return [
-            MessageRow(**{**r.__dict__, "attempts": r.attempts + 1, "status": Status.SENDING.value}) for r in rows
-        ]
+        return [MessageRow(**{**r.__dict__, "attempts": r.attempts + 1, "status": Status.SENDING.value}) for r in rows]
 
     async def update_many(self, updates: Sequence[dict[str, Any]]) -> None:
         """Each dict: `_id` and the columns to set (all dicts of one call set the same columns)."""
@@ -135,7 +135,9 @@ class MessagesRepository:
         for u in updates:
             groups.setdefault(tuple(sorted(k for k in u if k != "_id")), []).append(u)
         for columns, items in groups.items():
-            stmt = sa.update(m).where(m.c.id == sa.bindparam("_id")).values({c: sa.bindparam(f"v_{c}") for c in columns})
+            stmt = (
+                sa.update(m).where(m.c.id == sa.bindparam("_id")).values({c: sa.bindparam(f"v_{c}") for c in columns})
+            )
             await self._s.execute(stmt, [{"_id": u["_id"], **{f"v_{c}": u[c] for c in columns}} for u in items])
 
     async def get(self, message_id: str) -> MessageRow | None:
@@ -143,7 +145,9 @@ class MessagesRepository:
         return _row(row) if row is not None else None
 
     async def inbox(self, *, guardian_id: str, limit: int, unread_only: bool) -> list[MessageRow]:
-        query = sa.select(m).where(m.c.recipient_id == guardian_id, m.c.channel == "inapp", m.c.status == Status.DELIVERED.value)
+        query = sa.select(m).where(
+            m.c.recipient_id == guardian_id, m.c.channel == "inapp", m.c.status == Status.DELIVERED.value
+        )
         if unread_only:
             query = query.where(m.c.read_at.is_(None))
         return [_row(r) for r in await self._s.execute(query.order_by(m.c.created_at.desc(), m.c.id).limit(limit))]

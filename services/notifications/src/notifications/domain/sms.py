@@ -2,7 +2,8 @@
 
 Parents pay per segment (DOMAIN §5). A GSM-7 segment holds 160 characters (153 each when concatenated); UCS-2,
 needed for any letter with diacritics, holds 70 (67). Dropping the diacritics ("Điểm" → "Diem") is how
-Vietnamese schools have always sent SMS; we keep them only when the message fits one UCS-2 segment anyway.
+Vietnamese schools have always sent SMS, and Unicode SMS are priced higher by some brandname providers and shown
+badly by old phones: a message goes without them whenever that fits one GSM-7 segment or saves segments.
 """
 
 from __future__ import annotations
@@ -72,11 +73,13 @@ def _measure(text: str, *, transliterated: bool) -> SmsText:
 
 
 def prepare_sms(text: str) -> SmsText:
-    """Keep diacritics when they cost nothing more; otherwise send the cheaper text without them."""
+    """Drop the diacritics when the plain text fits one GSM-7 segment (or saves segments); else keep them."""
     original = _measure(text, transliterated=False)
-    if original.encoding == "gsm7" or original.segments <= 1:
+    if original.encoding == "gsm7":
         return original
     plain = _measure(transliterate(text), transliterated=True)
+    if plain.encoding == "gsm7" and plain.segments <= 1:
+        return plain
     return plain if plain.segments < original.segments else original
 
 

@@ -38,7 +38,9 @@ CONTACT_EVENTS: tuple[type[EventPayload], ...] = (
 CONTACT_TYPES = frozenset(t.event_meta().type for t in CONTACT_EVENTS)
 
 
-async def _upsert(session: AsyncSession, table: sa.Table, where: sa.ColumnElement[bool], values: dict[str, object]) -> None:
+async def _upsert(
+    session: AsyncSession, table: sa.Table, where: sa.ColumnElement[bool], values: dict[str, object]
+) -> None:
     updated = await session.execute(sa.update(table).where(where).values(**values))
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         await session.execute(sa.insert(table).values(**values))
@@ -76,7 +78,12 @@ async def apply_contact_event(session: AsyncSession, event: CloudEvent) -> None:
             session,
             links,
             sa.and_(links.c.student_id == p.student_id, links.c.guardian_id == p.guardian_id),
-            {"student_id": p.student_id, "guardian_id": p.guardian_id, "school_id": p.school_id, "relation": p.relation},
+            {
+                "student_id": p.student_id,
+                "guardian_id": p.guardian_id,
+                "school_id": p.school_id,
+                "relation": p.relation,
+            },
         )
     elif isinstance(p, ConsentChanged):
         k, cs = orm.consents, orm.consent_state
@@ -102,7 +109,9 @@ async def apply_contact_event(session: AsyncSession, event: CloudEvent) -> None:
     elif isinstance(p, AccountCreated):
         if p.person_kind == PersonKind.GUARDIAN and p.person_id is not None:
             t = orm.guardian_accounts
-            await _upsert(session, t, t.c.account_id == p.account_id, {"account_id": p.account_id, "guardian_id": p.person_id})
+            await _upsert(
+                session, t, t.c.account_id == p.account_id, {"account_id": p.account_id, "guardian_id": p.person_id}
+            )
     elif isinstance(p, StudentRegistered | StudentProfileChanged):
         s = orm.students
         snapshot = p.student
@@ -135,7 +144,9 @@ async def apply_contact_event(session: AsyncSession, event: CloudEvent) -> None:
         )
     elif isinstance(p, StudentGraduated | StudentDroppedOut):
         s = orm.students
-        await session.execute(sa.update(s).where(s.c.id == p.student_id, s.c.class_id == p.class_id).values(class_id=None))
+        await session.execute(
+            sa.update(s).where(s.c.id == p.student_id, s.c.class_id == p.class_id).values(class_id=None)
+        )
     elif isinstance(p, ClassSubjectsSet):
         t = orm.class_subjects
         await session.execute(sa.delete(t).where(t.c.class_id == p.class_id))

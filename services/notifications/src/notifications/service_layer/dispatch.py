@@ -58,13 +58,15 @@ class Dispatcher:
     batch: int = 500
     concurrency: int = 64
     clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _limits: dict[str, RateLimiter] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def run_once(self, now: datetime | None = None) -> DispatchStats:
         """One batch: claim, send, record; the answer says what happened to it."""
         async with self._lock:  # one batch at a time per process: the periodic job and a test may both call
-            now = now or datetime.now(UTC)
+            explicit = now is not None
+            now = now or self.now()
             async with self.uow() as unit:
                 rows = await unit.messages.claim_due(now=now, limit=self.batch, lease=LEASE)
                 await unit.commit()
@@ -72,7 +74,7 @@ class Dispatcher:
                 return DispatchStats()
             semaphore = asyncio.Semaphore(self.concurrency)
             outcomes = await asyncio.gather(*(self._send(row, semaphore) for row in rows))
-            return await self._record(outcomes, now=datetime.now(UTC))
+            return await self._record(outcomes, now=now if explicit else self.now())
 
     async def drain(self, *, rounds: int = 1000) -> DispatchStats:
         """Run batches until nothing is due (tests, benchmarks, the CLI)."""
@@ -122,17 +124,33 @@ class Dispatcher:
                 key = row.school_id or "province"
                 erase = {"body": ERASED, "sms_text": ERASED, "template_data": "{}"} if row.kind == Kind.OTP else {}
                 if o.error is None and row.channel == "inapp":
-                    updates.append({"_id": row.id, "status": Status.DELIVERED.value, "sent_at": now, "delivered_at": now})
-                    unit.emit(MessageSent(message_id=row.id, school_id=row.school_id, channel="inapp", attempts=row.attempts, sent_at=now), partition_key=key)
-                    unit.emit(MessageDelivered(message_id=row.id, school_id=row.school_id, channel="inapp", delivered_at=now), partition_key=key)
-                    stats.delivered += 1
-                elif o.error is None:
-                    updates.append({"_id": row.id, "status": Status.SENT.value, "sent_at": now, "provider_ref": o.ref, **erase})
+                    updates.append(
+                        {"_id": row.id, "status": Status.DELIVERED.value, "sent_at": now, "delivered_at": now}
+                    )
                     unit.emit(
                         MessageSent(
                             message_id=row.id,
                             school_id=row.school_id,
-                            channel=row.channel,  # type: ignore[arg-type]
+                            channel="inapp",
+                            attempts=row.attempts,
+                            sent_at=now,
+                        ),
+                        partition_key=key,
+                    )
+                    unit.emit(
+                        MessageDelivered(message_id=row.id, school_id=row.school_id, channel="inapp", delivered_at=now),
+                        partition_key=key,
+                    )
+                    stats.delivered += 1
+                elif o.error is None:
+                    updates.append(
+                        {"_id": row.id, "status": Status.SENT.value, "sent_at": now, "provider_ref": o.ref, **erase}
+                    )
+                    unit.emit(
+                        MessageSent(
+                            message_id=row.id,
+                            school_id=row.school_id,
+                            channel=row.channel,
                             provider_ref=o.ref,
                             attempts=row.attempts,
                             sent_at=now,
@@ -151,7 +169,9 @@ class Dispatcher:
                     )
                     stats.retried += 1
                 else:
-                    updates.append({"_id": row.id, "status": Status.FAILED.value, "last_error": o.error.reason[:500], **erase})
+                    updates.append(
+                        {"_id": row.id, "status": Status.FAILED.value, "last_error": o.error.reason[:500], **erase}
+                    )
                     fallback = await fail_over(unit, row, reason=o.error.reason, now=now, pricing=self.pricing)
                     stats.failed += 1
                     stats.fell_back += fallback is not None
@@ -170,10 +190,10 @@ async def fail_over(
         MessageFailed(
             message_id=row.id,
             school_id=row.school_id,
-            channel=row.channel,  # type: ignore[arg-type]
+            channel=row.channel,
             reason=reason[:500],
             attempts=row.attempts,
-            fallback_channel=nxt,  # type: ignore[arg-type]
+            fallback_channel=nxt,
             failed_at=now,
         ),
         partition_key=row.school_id or "province",

@@ -180,9 +180,11 @@ async def _send_or_estimate(
     if dry_run:
         count, cost = estimate(drafts, delivery=delivery)
         return Sent(source_id=source_id, recipients=len(drafts), queued=count, cost_vnd=cost, dry_run=True)
-    result: Queued = await queue(uow, drafts, delivery=delivery, now=datetime.now(UTC), strict_budget=True)
+    result: Queued = await queue(uow, drafts, delivery=delivery, now=delivery.clock(), strict_budget=True)
     await uow.commit()
-    return Sent(source_id=source_id, recipients=len(drafts), queued=result.queued, cost_vnd=result.cost_vnd, dry_run=False)
+    return Sent(
+        source_id=source_id, recipients=len(drafts), queued=result.queued, cost_vnd=result.cost_vnd, dry_run=False
+    )
 
 
 async def announce(cmd: Announce, caller: Caller, uow: NotificationsUnitOfWork, *, delivery: Delivery) -> Sent:
@@ -191,7 +193,9 @@ async def announce(cmd: Announce, caller: Caller, uow: NotificationsUnitOfWork, 
         for class_id in cmd.class_ids:
             await authorize(caller.user, Permission.MESSAGE_SEND, (ScopeType.CLASS, class_id), resolver=caller.resolver)
     else:
-        await authorize(caller.user, Permission.MESSAGE_SEND, (ScopeType.SCHOOL, cmd.school_id), resolver=caller.resolver)
+        await authorize(
+            caller.user, Permission.MESSAGE_SEND, (ScopeType.SCHOOL, cmd.school_id), resolver=caller.resolver
+        )
     title = _text(cmd.title, field="title", max_length=120)
     text = _text(cmd.text, field="text", max_length=1000)
     source_id = f"announcement/{uuid.uuid4().hex}"
@@ -205,7 +209,12 @@ async def announce(cmd: Announce, caller: Caller, uow: NotificationsUnitOfWork, 
         name = await uow.contacts.school_name(cmd.school_id)
         values = {"school": name, "school_short": short_school_name(name), "title": title, "text": text}
         drafts = await _parent_drafts(
-            uow, source_id=source_id, school_id=cmd.school_id, student_ids=students, kind=Kind.ANNOUNCEMENT, values=values
+            uow,
+            source_id=source_id,
+            school_id=cmd.school_id,
+            student_ids=students,
+            kind=Kind.ANNOUNCEMENT,
+            values=values,
         )
         return await _send_or_estimate(uow, drafts, source_id=source_id, delivery=delivery, dry_run=cmd.dry_run)
 
@@ -267,7 +276,9 @@ class Group:
 
 def _owner(scope_type: str, scope_id: str) -> tuple[ScopeType, str]:
     if scope_type not in (ScopeType.PROVINCE.value, ScopeType.ORG_UNIT.value):
-        raise InvalidInput("Nhóm danh bạ thuộc Sở (province) hoặc một đơn vị (org_unit).", field="scope_type", value=scope_type)
+        raise InvalidInput(
+            "Nhóm danh bạ thuộc Sở (province) hoặc một đơn vị (org_unit).", field="scope_type", value=scope_type
+        )
     return ScopeType(scope_type), scope_id
 
 
@@ -277,31 +288,48 @@ def _check_member(i: int, member: Member) -> Member:
     if phone is not None and phone.startswith("+84"):
         phone = "0" + phone[3:]
     if phone is not None and not _PHONE.match(phone):
-        raise InvalidInput(f"Số điện thoại không hợp lệ: {member.phone}.", field=f"members[{i}].phone", value=member.phone)
+        raise InvalidInput(
+            f"Số điện thoại không hợp lệ: {member.phone}.", field=f"members[{i}].phone", value=member.phone
+        )
     email = member.email.strip() if member.email else None
     if email is not None and not _EMAIL.match(email):
-        raise InvalidInput(f"Địa chỉ email không hợp lệ: {member.email}.", field=f"members[{i}].email", value=member.email)
+        raise InvalidInput(
+            f"Địa chỉ email không hợp lệ: {member.email}.", field=f"members[{i}].email", value=member.email
+        )
     if phone is None and email is None:
         raise InvalidInput(f"{name}: cần số điện thoại hoặc email.", field=f"members[{i}]", value=name)
     return Member(name=name, school_id=member.school_id, phone=phone, email=email)
 
 
 async def create_group(
-    caller: Caller, uow: NotificationsUnitOfWork, *, scope_type: str, scope_id: str, name: str, members: Sequence[Member]
+    caller: Caller,
+    uow: NotificationsUnitOfWork,
+    *,
+    scope_type: str,
+    scope_id: str,
+    name: str,
+    members: Sequence[Member],
 ) -> Group:
     """A contact group of schools or staff, owned by the Sở or a unit that sends to it."""
     owner = _owner(scope_type, scope_id)
     await authorize(caller.user, Permission.MESSAGE_SEND, owner, resolver=caller.resolver)
     checked = [_check_member(i, m) for i, m in enumerate(members)]
     group = Group(
-        id=uuid.uuid4().hex, scope_type=owner[0].value, scope_id=scope_id, name=_text(name, field="name", max_length=255),
+        id=uuid.uuid4().hex,
+        scope_type=owner[0].value,
+        scope_id=scope_id,
+        name=_text(name, field="name", max_length=255),
         members=checked,
     )
     async with uow:
         await uow.session.execute(
             sa.insert(orm.contact_groups).values(
-                id=group.id, scope_type=group.scope_type, scope_id=scope_id, name=group.name,
-                created_by=caller.user.username, created_at=datetime.now(UTC),
+                id=group.id,
+                scope_type=group.scope_type,
+                scope_id=scope_id,
+                name=group.name,
+                created_by=caller.user.username,
+                created_at=datetime.now(UTC),
             )
         )
         if checked:
@@ -336,12 +364,23 @@ async def list_groups(caller: Caller, uow: NotificationsUnitOfWork, *, scope_typ
 
 
 async def send_to_group(
-    caller: Caller, uow: NotificationsUnitOfWork, *, group_id: str, sender: str, title: str, text: str, delivery: Delivery
+    caller: Caller,
+    uow: NotificationsUnitOfWork,
+    *,
+    group_id: str,
+    sender: str,
+    title: str,
+    text: str,
+    delivery: Delivery,
 ) -> Sent:
     """An administrative message from the Sở or a unit to every member of one of its contact groups."""
     async with uow:
         group, members = await _load_group(uow, group_id)
-        await authorize(caller.user, Permission.MESSAGE_SEND, _owner(group.scope_type, group.scope_id), resolver=caller.resolver)
+    # Outside the transaction: the resolver reads the directory on its own connection (one SQLite writer).
+    await authorize(
+        caller.user, Permission.MESSAGE_SEND, _owner(group.scope_type, group.scope_id), resolver=caller.resolver
+    )
+    async with uow:
         values = {
             "sender": _text(sender, field="sender", max_length=60),
             "title": _text(title, field="title", max_length=120),
@@ -396,7 +435,7 @@ async def record_delivery_report(
         if delivered:
             await uow.messages.update_many([{"_id": row.id, "status": Status.DELIVERED.value, "delivered_at": now}])
             uow.emit(
-                MessageDelivered(message_id=row.id, school_id=row.school_id, channel=row.channel, delivered_at=now),  # type: ignore[arg-type]
+                MessageDelivered(message_id=row.id, school_id=row.school_id, channel=row.channel, delivered_at=now),
                 partition_key=row.school_id or "province",
             )
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +36,8 @@ class Delivery:
 
     channels: frozenset[str]
     pricing: Pricing = Pricing()
+    # The service's clock: tests set it to a school day instead of waiting for one.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,9 @@ async def queue(
         if row["cost_vnd"] and school is not None and draft.kind not in URGENT_KINDS:
             if school not in caps:
                 caps[school] = (await uow.contacts.school_settings(school)).monthly_budget_vnd
-                spent[school] = await uow.messages.month_spent(school, month_start=month_start(now))
+                # Without a cap there is nothing to add up (the sum reads the month's messages).
+                no_cap = caps[school] is None
+                spent[school] = 0 if no_cap else await uow.messages.month_spent(school, month_start=month_start(now))
             try:
                 check_budget(school_id=school, spent_vnd=spent[school], cost_vnd=row["cost_vnd"], cap_vnd=caps[school])
             except BudgetExceeded as refusal:
@@ -159,7 +163,9 @@ async def queue(
                     raise
                 free = [c for c in plan if c not in PAID]
                 if free:
-                    row = message_row(draft, rendered, channel=free[0], fallback=free[1:], pricing=delivery.pricing, now=now)
+                    row = message_row(
+                        draft, rendered, channel=free[0], fallback=free[1:], pricing=delivery.pricing, now=now
+                    )
                 else:
                     row.update(status=Status.FAILED.value, last_error=refusal.args[0], cost_vnd=0)
                     result.refused += 1

@@ -28,7 +28,13 @@ class BatchRepository:
         await self.session.execute(
             sa.insert(orm.batch_items),
             [
-                {"batch_id": batch.id, "position": i, "request_id": item.request_id, "status": item.status.value}
+                {
+                    "batch_id": batch.id,
+                    "position": i,
+                    "request_id": item.request_id,
+                    "status": item.status.value,
+                    "error": item.error,
+                }
                 for i, item in enumerate(batch.items)
             ],
         )

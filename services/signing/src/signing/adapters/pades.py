@@ -9,19 +9,25 @@ Everything reusable across a batch (parsed key, certificates, time-stamping clie
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
-from asn1crypto import x509  # type: ignore[import-untyped]
+import requests
+from asn1crypto import algos, cms, tsp, x509  # type: ignore[import-untyped]
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2
+from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
@@ -39,6 +45,39 @@ TIMESTAMP_LEVELS: frozenset[PadesLevel] = frozenset({"B-T", "B-LT", "B-LTA"})
 LTV_LEVELS: frozenset[PadesLevel] = frozenset({"B-LT", "B-LTA"})
 
 
+class KeepAliveTimeStamper(RequestsHTTPTimeStamper):
+    """An RFC 3161 client that keeps its HTTP connection open across a batch.
+
+    pyHanko's default client opens a new aiohttp session (and TLS context) per request, which cost more than the
+    timestamp itself; this one posts through one `requests.Session` per worker thread, so it is also not tied
+    to the event loop it was created on.
+    """
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        super().__init__(url, timeout=timeout)  # type: ignore[no-untyped-call]
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def _post(self, request: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        try:
+            response = self._session().post(
+                self.url, request.dump(), headers=self.request_headers(), timeout=self.timeout
+            )
+        except (OSError, requests.RequestException) as exc:
+            raise TimestampRequestError("Error in communication with timestamp server") from exc
+        if response.status_code != 200 or response.headers.get("Content-Type") != "application/timestamp-reply":
+            raise TimestampRequestError("Timestamp server response is malformed.", response)
+        return tsp.TimeStampResp.load(response.content)
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        return await asyncio.to_thread(self._post, req)
+
+
 @dataclass
 class TrustSettings:
     """What every signature and verification of the service shares: trusted roots, known CAs, the TSA."""
@@ -54,7 +93,7 @@ class TrustSettings:
         if self.tsa_url is None:
             raise SignerUnavailable("Chưa cấu hình máy chủ cấp dấu thời gian (TSA) cho chữ ký có dấu thời gian.")
         if self._timestamper is None:
-            self._timestamper = HTTPTimeStamper(self.tsa_url, timeout=int(self.tsa_timeout_s))
+            self._timestamper = KeepAliveTimeStamper(self.tsa_url, timeout=self.tsa_timeout_s)
         return self._timestamper
 
     def validation_context(self, *, extra_certs: Sequence[x509.Certificate] = ()) -> ValidationContext:
@@ -104,6 +143,100 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
     )
 
 
+@dataclass(frozen=True)
+class _CmsParts:
+    certificates: list[cms.CertificateChoices]
+    sid: cms.SignerIdentifier
+    signing_certificate_v2: tsp.SigningCertificateV2
+
+
+class _CachedSigningCertificate(CMSAttributeProvider):
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, value: tsp.SigningCertificateV2) -> None:
+        self._value = value
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return self._value
+
+
+class CachedCmsParts:
+    """Mixin for a pyHanko `Signer`: what is the same in every CMS of a batch is serialised once.
+
+    asn1crypto re-serialises every structure built from Python values, so pyHanko rebuilding the certificate
+    set, the signer identifier and the ESS signing-certificate-v2 attribute for each document cost more than
+    the RSA signature. Here they are built once, dumped, and re-loaded: parsed values are emitted as stored.
+    The signer certificate also appears once (pyHanko adds it beside the registry's copy).
+    """
+
+    _cms_parts: _CmsParts | None = None
+
+    def _parts(self) -> _CmsParts:
+        if self._cms_parts is None:
+            signer: Any = self
+            cert: x509.Certificate = signer.signing_cert
+            seen: dict[bytes, x509.Certificate] = {cert.dump(): cert}
+            for other in signer.cert_registry or ():
+                if signer.embed_roots or other.self_signed == "no":
+                    seen.setdefault(other.dump(), other)
+            sid = cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": cert.issuer, "serial_number": cert.serial_number}
+                    )
+                }
+            )
+            self._cms_parts = _CmsParts(
+                certificates=[
+                    cms.CertificateChoices.load(cms.CertificateChoices(name="certificate", value=c).dump())
+                    for c in seen.values()
+                ],
+                sid=cms.SignerIdentifier.load(sid.dump()),
+                signing_certificate_v2=tsp.SigningCertificateV2.load(as_signing_certificate_v2(cert).dump()),
+            )
+        return self._cms_parts
+
+    def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterable[CMSAttributeProvider]:
+        providers: Iterable[CMSAttributeProvider] = super()._signed_attr_providers(*args, **kwargs)  # type: ignore[misc]
+        cached = _CachedSigningCertificate(self._parts().signing_certificate_v2)
+        return [cached if isinstance(p, SigningCertificateV2Provider) else p for p in providers]
+
+    def signer_info(self, digest_algorithm: str, signed_attrs: Any, signature: bytes) -> cms.SignerInfo:
+        signer: Any = self
+        return cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": self._parts().sid,
+                "digest_algorithm": algos.DigestAlgorithm({"algorithm": digest_algorithm}),
+                "signature_algorithm": signer.get_signature_mechanism_for_digest(digest_algorithm),
+                "signed_attrs": signed_attrs,
+                "signature": signature,
+            }
+        )
+
+    def _package_signature(
+        self,
+        *,
+        digest_algorithm: str,
+        cms_version: Any,
+        signed_attrs: cms.CMSAttributes,
+        signature: bytes,
+        unsigned_attrs: cms.CMSAttributes | None,
+        encap_content_info: Any,
+    ) -> cms.ContentInfo:
+        info = self.signer_info(digest_algorithm, signed_attrs, signature)
+        if unsigned_attrs is not None:
+            info["unsigned_attrs"] = unsigned_attrs
+        signed_data = {
+            "version": cms_version,
+            "digest_algorithms": cms.DigestAlgorithms((info["digest_algorithm"],)),
+            "encap_content_info": encap_content_info or {"content_type": "data"},
+            "certificates": self._parts().certificates,
+            "signer_infos": [info],
+        }
+        return cms.ContentInfo({"content_type": cms.ContentType("signed_data"), "content": cms.SignedData(signed_data)})
+
+
 def signature_metadata(
     spec: PdfSignatureSpec, trust: TrustSettings, *, signer_name: str
 ) -> signers.PdfSignatureMetadata:
@@ -136,14 +269,13 @@ def lock_existing_field(writer: IncrementalPdfFileWriter, spec: PdfSignatureSpec
     """A field the author placed without a /Lock still gets this signature's FieldMDP lock."""
     if not spec.lock_fields:
         return
-    for name, value, ref in fields.enumerate_sig_fields(writer, filled_status=False):
-        if name != spec.field_name or "/Lock" in ref.get_object():
-            continue
+    for name, _value, ref in fields.enumerate_sig_fields(writer, filled_status=False):
         sig_field = ref.get_object()
+        if name != spec.field_name or "/Lock" in sig_field:
+            continue
         lock = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=list(spec.lock_fields))
         sig_field[pdf_name("/Lock")] = lock.as_pdf_object()
         writer.update_container(sig_field)
-        del value
 
 
 def open_pdf(pdf: bytes) -> IncrementalPdfFileWriter:
@@ -154,16 +286,23 @@ def open_pdf(pdf: bytes) -> IncrementalPdfFileWriter:
         raise InvalidInput("Tệp PDF không đọc được.", field="pdf", value=f"{len(pdf)} byte") from exc
 
 
-def signing_failed(exc: Exception, spec: PdfSignatureSpec) -> Exception:
-    """Map pyHanko's failures to the port's errors (a bad document is the caller's; an unreachable TSA is not)."""
+def signing_failed(exc: Exception, field_name: str) -> Exception:
+    """Map pyHanko's failures to the port's errors (a bad document is the caller's; an unreachable TSA is not).
+
+    The Vietnamese detail says what went wrong for the user; pyHanko's own words go in `reason` for support.
+    """
     if isinstance(exc, TimestampRequestError):
-        return SignerUnavailable("Máy chủ cấp dấu thời gian (TSA) không phản hồi; chưa ký được.")
+        return SignerUnavailable("Máy chủ cấp dấu thời gian (TSA) không phản hồi; chưa ký được.", reason=str(exc))
     if isinstance(exc, PathBuildingError | PathValidationError):
         return InvalidInput(
-            "Chứng thư số của người ký không hợp lệ hoặc không được tin cậy.", field="certificate", value=str(exc)
+            "Chứng thư số của người ký không hợp lệ hoặc không được tin cậy.", field="certificate", reason=str(exc)
         )
     return InvalidInput(
-        f"Không thể ký vào ô chữ ký «{spec.field_name}»: {exc}", field="field_name", value=spec.field_name
+        f"Không thể ký vào ô chữ ký «{field_name}»: ô đã được ký, tài liệu không cho phép thêm chữ ký chứng nhận, "
+        "hoặc tài liệu không hợp lệ.",
+        field="field_name",
+        value=field_name,
+        reason=str(exc),
     )
 
 
@@ -210,7 +349,7 @@ class PadesSigner:
         try:
             output = await pdf_signer.async_sign_pdf(writer, bytes_reserved=RESERVED_BYTES)
         except (SigningError, PdfError, TimestampRequestError, PathBuildingError, PathValidationError) as exc:
-            raise signing_failed(exc, spec) from exc
+            raise signing_failed(exc, spec.field_name) from exc
         signed: bytes = output.getvalue()
         return signed
 

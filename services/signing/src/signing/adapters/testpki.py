@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
-from asn1crypto import x509  # type: ignore[import-untyped]
+from asn1crypto import pem, x509  # type: ignore[import-untyped]
 from certomancer.integrations.animator import Animator, AnimatorArchStore
-from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel, PKIArchitecture
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, PKIArchitecture
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -57,8 +57,6 @@ class TestPki:
         return self.arch.get_cert(CertLabel(label))
 
     def cert_pem(self, label: str) -> bytes:
-        from asn1crypto import pem
-
         return bytes(pem.armor("CERTIFICATE", self.cert(label).dump()))
 
     @property
@@ -123,12 +121,27 @@ def load_pki(workdir: Path, *, base_url: str) -> TestPki:
     return TestPki(config=config, workdir=workdir, base_url=base_url)
 
 
-@contextmanager
-def serve_test_pki(template: Path, workdir: Path, *, external_keys: Sequence[ExternalKey] = ()) -> Iterator[TestPki]:
-    """Build the PKI in `workdir` and serve OCSP, CRLs and the TSA on 127.0.0.1 until the block exits."""
+def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
+        return port
+
+
+def serve_forever(template: Path, workdir: Path, *, port: int) -> None:
+    """Build the PKI in `workdir` and serve it on `port` until the process is stopped (a separate process, so
+    that a benchmark does not count the TSA's and OCSP responder's work as its own)."""
+    base_url = f"http://127.0.0.1:{port}"
+    write_config(template, workdir, base_url=base_url)
+    pki = load_pki(workdir, base_url=base_url)
+    animator = Animator(AnimatorArchStore(pki.config.pki_archs), with_web_ui=False)
+    make_server("127.0.0.1", port, animator, threaded=True).serve_forever()
+
+
+@contextmanager
+def serve_test_pki(template: Path, workdir: Path, *, external_keys: Sequence[ExternalKey] = ()) -> Iterator[TestPki]:
+    """Build the PKI in `workdir` and serve OCSP, CRLs and the TSA on 127.0.0.1 until the block exits."""
+    port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     write_config(template, workdir, base_url=base_url, external_keys=external_keys)
     pki = load_pki(workdir, base_url=base_url)
@@ -143,5 +156,14 @@ def serve_test_pki(template: Path, workdir: Path, *, external_keys: Sequence[Ext
         thread.join(timeout=10)
 
 
-def key_label(label: str) -> KeyLabel:
-    return KeyLabel(label)
+if __name__ == "__main__":
+    import argparse
+    import logging
+
+    parser = argparse.ArgumentParser(description="Serve the test PKI (OCSP, CRLs, TSA) until stopped.")
+    parser.add_argument("template", type=Path)
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    serve_forever(args.template, args.workdir, port=args.port)

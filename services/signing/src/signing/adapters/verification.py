@@ -82,8 +82,22 @@ class PdfVerificationReport:
 
 
 @dataclass(frozen=True)
+class XmlSignatureReport:
+    """One enveloped XAdES/XMLDSig signature of an XML document."""
+
+    valid: bool
+    signer: SignerInfo | None = None
+    signing_time: datetime | None = None  # xades:SigningTime (the signer's clock)
+    timestamp_time: datetime | None = None  # xades:SignatureTimeStamp (B-T)
+    trusted: bool = False
+    revocation: Revocation = "unknown"
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class XmlVerificationReport:
-    """The enveloped XAdES/XMLDSig signature of an XML document."""
+    """The signatures of an XML twin: `signatures` oldest first, the other fields about the latest one, except
+    `valid`, `trusted` and `problems`, which cover all of them."""
 
     valid: bool
     signer: SignerInfo | None = None
@@ -92,6 +106,7 @@ class XmlVerificationReport:
     trusted: bool = False
     revocation: Revocation = "unknown"
     problems: tuple[str, ...] = field(default_factory=tuple)
+    signatures: tuple[XmlSignatureReport, ...] = ()
 
 
 def _coverage(level: SignatureCoverageLevel | None) -> Coverage:

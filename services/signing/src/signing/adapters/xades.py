@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,12 +36,15 @@ from signing.adapters.pades import signer_info
 from signing.domain.ports import SignerUnavailable
 
 if TYPE_CHECKING:
-    from signing.adapters.verification import Revocation, Verifier, XmlVerificationReport
+    from signing.adapters.verification import Revocation, Verifier, XmlSignatureReport, XmlVerificationReport
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 NS = {"ds": DS, "xades": XADES}
+NOT_VALID_XML = "Chữ ký số không hợp lệ: nội dung XML hoặc chữ ký đã bị thay đổi sau khi ký."
+
+log = logging.getLogger(__name__)
 
 
 class _DelegatedKey:
@@ -89,7 +93,7 @@ async def sign_enveloped(
 ) -> bytes:
     """The XML with an enveloped XAdES signature appended to its root element (B-T with a timestamper)."""
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        root = _parse(xml)
     except etree.XMLSyntaxError as exc:
         raise BadDocument("Tệp XML không hợp lệ.", field="xml", value=str(exc)) from exc
     is_ec = certificate.public_key.algorithm == "ec"
@@ -103,9 +107,11 @@ async def sign_enveloped(
         xades.sign, root, key=cast(Any, key), cert=certs, always_add_key_value=False
     )
     if timestamper is not None:
-        signature = signed_root.find("ds:Signature", NS)
-        if signature is None:
+        # ours is the last one: earlier signers' signatures come first
+        signatures = signed_root.findall("ds:Signature", NS)
+        if not signatures:
             raise BadDocument("Không tạo được chữ ký XML.", field="xml")
+        signature = signatures[-1]
         try:
             token = await timestamper.async_timestamp(_signature_value_digest(signature), "sha256")
         except TimestampRequestError as exc:
@@ -115,30 +121,82 @@ async def sign_enveloped(
     return out
 
 
+class _LatestSignatureVerifier(XAdESVerifier):
+    """Verifies the last ds:Signature under the root: with the later ones cut off, that is signature i as made."""
+
+    def _get_signature(self, root: etree._Element) -> etree._Element:
+        if root.tag == f"{{{DS}}}Signature":
+            return root
+        signatures = root.findall("ds:Signature", NS)
+        if not signatures:
+            raise InvalidInput("Expected to find a ds:Signature under the document root")
+        return signatures[-1]
+
+
+def _parse(xml: bytes) -> etree._Element:
+    return etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def _as_signed(xml: bytes, index: int) -> bytes:
+    """The document as signature `index` saw it: every signature added after it removed."""
+    root = _parse(xml)
+    for later in root.findall("ds:Signature", NS)[index + 1 :]:
+        root.remove(later)
+    out: bytes = etree.tostring(root, encoding="UTF-8")
+    return out
+
+
 async def verify_enveloped(xml: bytes, verifier: Verifier) -> XmlVerificationReport:
-    """Signature value, references and signed properties (signxml), then chain and revocation, then timestamp."""
-    from signing.adapters.verification import NOT_TRUSTED, NOT_VALID, REVOKED, TIMESTAMP_INVALID, XmlVerificationReport
+    """Every enveloped signature of the document, oldest first; each one covers the document and the earlier
+    signatures. The top-level fields describe the latest signature; `valid` needs all of them valid."""
+    from signing.adapters.verification import XmlVerificationReport
 
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        root = _parse(xml)
     except etree.XMLSyntaxError:
         return XmlVerificationReport(valid=False, problems=("Tệp XML không đọc được hoặc đã bị hỏng.",))
-    signature = root.find(".//ds:Signature", NS)
-    cert_el = root.find(".//ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
-    if signature is None or cert_el is None or not cert_el.text:
+    count = len(root.findall("ds:Signature", NS))
+    if count == 0:
         return XmlVerificationReport(valid=False, problems=("Tài liệu XML không có chữ ký số.",))
-    certs = [
-        x509.load_der_x509_certificate(base64.b64decode(el.text or ""))
-        for el in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
-    ]
+    reports = [await _verify_one(_as_signed(xml, i), verifier) for i in range(count)]
+    latest = reports[-1]
+    problems = tuple(dict.fromkeys(p for r in reports for p in r.problems))
+    return XmlVerificationReport(
+        valid=all(r.valid for r in reports),
+        signer=latest.signer,
+        signing_time=latest.signing_time,
+        timestamp_time=latest.timestamp_time,
+        trusted=all(r.trusted for r in reports),
+        revocation=latest.revocation,
+        problems=problems,
+        signatures=tuple(reports),
+    )
+
+
+async def _verify_one(xml: bytes, verifier: Verifier) -> XmlSignatureReport:
+    """Signature value, references and signed properties (signxml), then chain and revocation, then timestamp."""
+    from signing.adapters.verification import NOT_TRUSTED, REVOKED, TIMESTAMP_INVALID, XmlSignatureReport
+
+    signature = _parse(xml).findall("ds:Signature", NS)[-1]
+    encoded = [el.text or "" for el in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)]
+    if not encoded:
+        return XmlSignatureReport(valid=False, problems=("Chữ ký XML không kèm chứng thư số của người ký.",))
     try:
-        results = await asyncio.to_thread(XAdESVerifier().verify, xml, x509_cert=certs[0])
-    except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput, ValueError) as exc:
-        return XmlVerificationReport(valid=False, problems=(f"{NOT_VALID} ({exc})",))
-    del results
+        certs = [x509.load_der_x509_certificate(base64.b64decode(text)) for text in encoded]
+        # signature value, every reference and the signed properties, against the certificate in KeyInfo
+        await asyncio.to_thread(_LatestSignatureVerifier().verify, xml, x509_cert=certs[0])
+    except (
+        InvalidSignature,
+        InvalidDigest,
+        InvalidCertificate,
+        InvalidInput,
+        ValueError,
+        etree.DocumentInvalid,
+    ) as exc:
+        log.info("XML signature does not verify: %s", exc)
+        return XmlSignatureReport(valid=False, problems=(NOT_VALID_XML,))
     signing_cert = asn1_x509.Certificate.load(certs[0].public_bytes(Encoding.DER))
     others = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in certs[1:]]
-    info = signer_info(signing_cert)
     problems: list[str] = []
     trusted = False
     revocation: Revocation = "unknown"
@@ -153,17 +211,16 @@ async def verify_enveloped(xml: bytes, verifier: Verifier) -> XmlVerificationRep
         revocation = "revoked"
     except (PathBuildingError, PathValidationError):
         problems.append(NOT_TRUSTED)
-    signing_time = _signing_time(signature)
     timestamp_time: datetime | None = None
     stamp = signature.find(".//xades:SignatureTimeStamp/xades:EncapsulatedTimeStamp", NS)
     if stamp is not None:
         timestamp_time = await _check_timestamp(signature, stamp.text or "", verifier)
         if timestamp_time is None:
             problems.append(TIMESTAMP_INVALID)
-    return XmlVerificationReport(
+    return XmlSignatureReport(
         valid=not problems,
-        signer=info,
-        signing_time=signing_time,
+        signer=signer_info(signing_cert),
+        signing_time=_signing_time(signature),
         timestamp_time=timestamp_time,
         trusted=trusted,
         revocation=revocation,

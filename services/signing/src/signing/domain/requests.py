@@ -231,7 +231,7 @@ def signer_for(request: SigningRequest, who: Signatory) -> Signer:
         raise RequestClosed(
             f"Yêu cầu ký «{request.title}» đã {'hoàn tất' if request.status == Status.COMPLETED else 'bị từ chối'}.",
             request_id=request.id,
-            status=request.status.value,
+            request_status=request.status.value,
         )
     step = request.open_step
     assert step is not None  # an open request always has a step left

@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request, status
+from fastapi import Depends, Query, Request, status
 
-from edu_shared.contracts.signing import DocumentRef, SigningRequested
+from edu_shared.contracts.signing import DocumentKind, DocumentRef, SigningRequested
 from edu_shared.web.app import CurrentUser
 from edu_shared.web.directory_api import directory_router
 from signing.bootstrap import SigningService
@@ -137,6 +137,20 @@ async def create_signing_request(
         cmd, service.uow(), store=service.runtime.object_store, caller=_caller(service, user)
     )
     return request_read(created)
+
+
+@router.get("/signing-requests", tags=["signing"], summary="Tài liệu đang chờ tôi ký")
+async def list_pending_for_me(
+    user: CurrentUser,
+    service: ServiceDep,
+    school_id: Annotated[str | None, Query(max_length=64)] = None,
+    document_kind: Annotated[DocumentKind | None, Query()] = None,
+) -> list[SigningRequestRead]:
+    """Open requests where the caller (or the seal they may apply) has yet to sign, oldest first."""
+    found = await requests.pending_for_me(
+        service.uow(), caller=_caller(service, user), school_id=school_id, document_kind=document_kind
+    )
+    return [request_read(r) for r in found]
 
 
 @router.get("/signing-requests/{request_id}", tags=["signing"], summary="Xem yêu cầu ký và tiến độ các bước")

@@ -150,3 +150,32 @@ class PublicStatusRead(BaseModel):
     completed_at: datetime | None
     archive: list[ArchivedFileRead]
     intact: bool | None = Field(description="Mọi tệp lưu trữ còn nguyên vẹn; null khi chưa lưu trữ")
+
+
+class CertificateRead(BaseModel):
+    subject: str
+    common_name: str
+    serial_number: str
+    issuer: str
+    not_after: str
+
+
+class SignatureCheckRead(BaseModel):
+    field_name: str | None
+    certificate: CertificateRead | None
+    signing_time: datetime | None
+    timestamp_time: datetime | None
+    intact: bool = Field(description="Nội dung được ký không bị thay đổi")
+    trusted: bool = Field(description="Chứng thư dẫn về tổ chức chứng thực gốc được tin cậy")
+    revocation: Literal["good", "revoked", "unknown"]
+    certification: bool
+    problems: list[str]
+
+
+class VerificationRead(BaseModel):
+    """The verification of an uploaded file: valid only when every signature is."""
+
+    kind: Literal["pdf", "xml"]
+    valid: bool
+    problems: list[str]
+    signatures: list[SignatureCheckRead]

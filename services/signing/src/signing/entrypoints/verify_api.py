@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, UploadFile
 
+from edu_shared.errors import InvalidInput
+from signing.adapters.verification import PdfVerificationReport
+from signing.domain.ports import SignerInfo
 from signing.entrypoints.api import ServiceDep
-from signing.entrypoints.schemas import ArchivedFileRead, PublicSignerRead, PublicStatusRead
-from signing.service_layer.verification import public_status
+from signing.entrypoints.schemas import (
+    ArchivedFileRead,
+    CertificateRead,
+    PublicSignerRead,
+    PublicStatusRead,
+    SignatureCheckRead,
+    VerificationRead,
+)
+from signing.service_layer.verification import public_status, verify_upload
+
+MAX_UPLOAD = 50 * 1024 * 1024
 
 router = APIRouter(tags=["verification"])
 
@@ -41,4 +53,63 @@ async def verify_request(request_id: str, service: ServiceDep) -> PublicStatusRe
         completed_at=r.completed_at,
         archive=archive,
         intact=all(a.intact for a in archive) if archive else None,
+    )
+
+
+def _certificate(info: SignerInfo | None) -> CertificateRead | None:
+    if info is None:
+        return None
+    return CertificateRead(
+        subject=info.subject,
+        common_name=info.common_name,
+        serial_number=info.serial_number,
+        issuer=info.issuer,
+        not_after=info.not_after,
+    )
+
+
+@router.post("/verify", summary="Kiểm tra chữ ký số của một tệp PDF hoặc XML (công khai)")
+async def verify_file(file: UploadFile, service: ServiceDep) -> VerificationRead:
+    """Every signature of the uploaded file: signer, times, chain, revocation, and whether the file changed."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput("Tệp quá lớn để kiểm tra (tối đa 50 MB).", field="file", value=f"{len(data)} byte")
+    kind, report = await verify_upload(data, verifier=service.verifier)
+    if isinstance(report, PdfVerificationReport):
+        return VerificationRead(
+            kind=kind,
+            valid=report.valid,
+            problems=list(report.problems),
+            signatures=[
+                SignatureCheckRead(
+                    field_name=s.field_name,
+                    certificate=_certificate(s.signer),
+                    signing_time=s.signing_time,
+                    timestamp_time=s.timestamp_time,
+                    intact=s.intact,
+                    trusted=s.trusted,
+                    revocation=s.revocation,
+                    certification=s.certification,
+                    problems=list(s.problems),
+                )
+                for s in report.signatures
+            ],
+        )
+    return VerificationRead(
+        kind=kind,
+        valid=report.valid,
+        problems=list(report.problems),
+        signatures=[
+            SignatureCheckRead(
+                field_name=None,
+                certificate=_certificate(report.signer),
+                signing_time=report.signing_time,
+                timestamp_time=report.timestamp_time,
+                intact=report.valid,
+                trusted=report.trusted,
+                revocation=report.revocation,
+                certification=False,
+                problems=list(report.problems),
+            )
+        ],
     )

@@ -12,7 +12,7 @@ from edu_shared.errors import Conflict, PermissionDenied
 from edu_shared.objectstore.port import ObjectStore
 from signing.domain.credentials import Credential
 from signing.domain.ports import DocumentSigner, PadesLevel, SignerBackend
-from signing.domain.requests import SEAL, Signatory, SigningRequest
+from signing.domain.requests import SEAL, Signatory, SigningRequest, not_found
 from signing.service_layer.uow import SigningUnitOfWork
 
 REVISIONS_PREFIX = "signing/revisions/"
@@ -83,10 +83,23 @@ def seal_schools(user: CurrentUserClaims) -> list[str]:
     )
 
 
-async def signatory(uow: SigningUnitOfWork, caller: Caller, request: SigningRequest) -> Signatory:
-    """The caller as the workflow sees them: their staff record (from identity's events) and the seal right."""
+@dataclass(frozen=True)
+class Loaded:
+    request: SigningRequest
+    who: Signatory
+    school_name: str
+
+
+async def load(uow: SigningUnitOfWork, caller: Caller, request_id: str) -> Loaded:
+    """The request and the caller as the workflow sees them: their staff record (from identity's events) and the
+    seal right. Read in one short transaction; the scope check runs after it (it opens a session of its own)."""
     user = caller.user
-    staff = await uow.people.staff_of(user.sub)
+    async with uow:
+        request = await uow.requests.get(request_id)
+        if request is None:
+            raise not_found(request_id)
+        staff = await uow.people.staff_of(user.sub)
+        school_name = await uow.requests.school_name(request.school_id) or request.school_id
     may_seal = False
     needs_seal = any(s.role == SEAL for step in request.steps for s in step.signers)
     if needs_seal and _may_hold(user, Permission.TRANSCRIPT_SIGN):
@@ -97,10 +110,11 @@ async def signatory(uow: SigningUnitOfWork, caller: Caller, request: SigningRequ
             may_seal = True
         except PermissionDenied:
             may_seal = False
-    return Signatory(
+    who = Signatory(
         account_id=user.sub,
         username=user.username,
         name=(staff[1] if staff and staff[1] else user.name or user.username),
         staff_id=staff[0] if staff else None,
         may_seal=may_seal,
     )
+    return Loaded(request=request, who=who, school_name=school_name)

@@ -11,16 +11,16 @@ from edu_shared.contracts.signing import SigningRejected, SigningRequested, Sign
 from edu_shared.errors import Conflict, DomainError, InvalidInput
 from edu_shared.objectstore.port import InvalidObjectKey, ObjectNotFound, ObjectStore
 from signing.domain.requests import (
+    SEAL,
     Document,
     Signer,
     SigningRequest,
     Step,
     check_documents,
     check_steps,
-    not_found,
     reject,
 )
-from signing.service_layer.context import Caller, now, signatory
+from signing.service_layer.context import Caller, load, now, seal_schools
 from signing.service_layer.uow import SigningUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -164,26 +164,28 @@ async def accept_requested_event(cmd: SigningRequested, uow: SigningUnitOfWork, 
 
 
 async def get_request(request_id: str, uow: SigningUnitOfWork, *, caller: Caller) -> SigningRequest:
-    """A request, for anyone who may read the school's records."""
-    async with uow:
-        request = await uow.requests.get(request_id)
-    if request is None:
-        raise not_found(request_id)
-    await authorize(
-        caller.user, Permission.SCHOOL_READ, (ScopeType.SCHOOL, request.school_id), resolver=caller.resolver
+    """A request, for its signers and for anyone who may read the school's records."""
+    loaded = await load(uow, caller, request_id)
+    request, who = loaded.request, loaded.who
+    named = any(
+        (s.staff_id is not None and s.staff_id == who.staff_id) or (s.role == SEAL and who.may_seal)
+        for step in request.steps
+        for s in step.signers
     )
+    if not named:
+        await authorize(
+            caller.user, Permission.SCHOOL_READ, (ScopeType.SCHOOL, request.school_id), resolver=caller.resolver
+        )
     return request
 
 
 async def reject_request(request_id: str, reason: str, uow: SigningUnitOfWork, *, caller: Caller) -> SigningRequest:
     """A signer of the open step refuses with a reason; the author learns it from `SigningRejected`."""
+    loaded = await load(uow, caller, request_id)
+    request, who = loaded.request, loaded.who
+    at = now()
+    rejected = reject(request, who, reason=reason, at=at)
     async with uow:
-        request = await uow.requests.get(request_id)
-        if request is None:
-            raise not_found(request_id)
-        who = await signatory(uow, caller, request)
-        at = now()
-        rejected = reject(request, who, reason=reason, at=at)
         if not await uow.requests.save(rejected, at=at):
             raise Conflict(
                 f"Yêu cầu ký «{request.title}» vừa được người khác cập nhật; hãy tải lại và thử lại.",
@@ -216,3 +218,29 @@ async def reject_request(request_id: str, reason: str, uow: SigningUnitOfWork, *
         )
         await uow.commit()
     return rejected
+
+
+async def pending_for_me(
+    uow: SigningUnitOfWork,
+    *,
+    caller: Caller,
+    school_id: str | None = None,
+    document_kind: str | None = None,
+    limit: int = 200,
+) -> list[SigningRequest]:
+    """Open requests naming the caller (or, for whoever holds the seal right, their school's seal) as a signer
+    still to sign, oldest first; whether it is already their turn shows in each request's open step."""
+    async with uow:
+        staff = await uow.people.staff_of(caller.user.sub)
+        seals = seal_schools(caller.user)
+        if staff is None and not seals:
+            return []
+        ids = await uow.requests.open_ids(
+            school_id=school_id,
+            document_kind=document_kind,
+            staff_id=staff[0] if staff else None,
+            seal_schools=seals,
+            limit=limit,
+        )
+        found = [await uow.requests.get(i) for i in ids]
+    return [r for r in found if r is not None]

@@ -30,12 +30,11 @@ from signing.domain.requests import (
     Signer,
     SigningRequest,
     Status,
-    not_found,
     pdf_spec,
     sign,
     signer_for,
 )
-from signing.service_layer.context import ARCHIVE_PREFIX, REVISIONS_PREFIX, Caller, SigningContext, now, signatory
+from signing.service_layer.context import ARCHIVE_PREFIX, REVISIONS_PREFIX, Caller, SigningContext, load, now
 from signing.service_layer.requests import ENTITY
 from signing.service_layer.uow import SigningUnitOfWork
 
@@ -70,18 +69,15 @@ async def prepare(
     cmd: SignDocument, uow: SigningUnitOfWork, *, caller: Caller, ctx: SigningContext
 ) -> tuple[Signatory, Credential]:
     """Check that the caller may sign now and find their key, before any PIN is used."""
+    loaded = await load(uow, caller, cmd.request_id)
+    signer = signer_for(loaded.request, loaded.who)
     async with uow:
-        request = await uow.requests.get(cmd.request_id)
-        if request is None:
-            raise not_found(cmd.request_id)
-        who = await signatory(uow, caller, request)
-        signer = signer_for(request, who)
-        credential = await credential_for(uow, request, signer, ctx)
+        credential = await credential_for(uow, loaded.request, signer, ctx)
     if cmd.credential_id:
         credential = Credential(
             owner=credential.owner, backend=credential.backend, credential_id=cmd.credential_id, label=credential.label
         )
-    return who, credential
+    return loaded.who, credential
 
 
 async def sign_request(
@@ -167,15 +163,11 @@ async def sign_with(
 ) -> SigningRequest:
     """Sign one request with an unlocked key (the batch reuses the key across requests)."""
     for _ in range(ATTEMPTS):
-        async with uow:
-            request = await uow.requests.get(request_id)
-            if request is None:
-                raise not_found(request_id)
-            who = await signatory(uow, caller, request)
-            signer = signer_for(request, who)
-            location = await uow.requests.school_name(request.school_id) or request.school_id
+        loaded = await load(uow, caller, request_id)
+        request, who = loaded.request, loaded.who
+        signer = signer_for(request, who)
         # No transaction while signing: a token, a TSA or an OCSP responder may take seconds, and SQLite has one writer.
-        files = await _signed_files(request, signer, key, ctx, location=location)
+        files = await _signed_files(request, signer, key, ctx, location=loaded.school_name)
         at = now()
         info = key.info
         signed = sign(request, signer, by=who.account_id, at=at, certificate_subject=info.subject, documents=files)

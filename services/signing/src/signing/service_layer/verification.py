@@ -1,11 +1,15 @@
-"""Public verification of a signing request: who signed when, and whether the archived files still hash as archived."""
+"""Public verification: who signed a request when, whether its archived files still hash as archived, and reports
+on uploaded files."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
+from edu_shared.errors import InvalidInput, ServiceUnavailable
 from edu_shared.objectstore.port import ObjectNotFound, ObjectStore
 from signing.adapters.requests_repo import ArchivedFile
+from signing.adapters.verification import PdfVerificationReport, XmlVerificationReport
 from signing.domain.requests import SigningRequest, not_found
 from signing.service_layer.uow import SigningUnitOfWork
 
@@ -44,3 +48,26 @@ async def public_status(request_id: str, uow: SigningUnitOfWork, *, store: Objec
         school_name=school,
         archive=[ArchiveCheck(file=f, intact=await _intact(store, f)) for f in archives],
     )
+
+
+class DocumentVerifier(Protocol):
+    """Checks every signature of an uploaded file (the signer backends' verification adapter)."""
+
+    async def verify_pdf(self, pdf: bytes) -> PdfVerificationReport: ...
+
+    async def verify_xml(self, xml: bytes) -> XmlVerificationReport: ...
+
+
+Uploaded = tuple[Literal["pdf"], PdfVerificationReport] | tuple[Literal["xml"], XmlVerificationReport]
+
+
+async def verify_upload(data: bytes, *, verifier: DocumentVerifier | None) -> Uploaded:
+    """A report on an uploaded PDF (every signature) or XML twin (its signatures), told apart by their bytes."""
+    if verifier is None:
+        raise ServiceUnavailable("Máy chủ chưa cấu hình kiểm tra chữ ký số (chứng thư gốc tin cậy).")
+    head = data.lstrip()[:5]
+    if head.startswith(b"%PDF"):
+        return "pdf", await verifier.verify_pdf(data)
+    if head.startswith(b"<"):
+        return "xml", await verifier.verify_xml(data)
+    raise InvalidInput("Chỉ kiểm tra được tệp PDF hoặc XML.", field="file", value=f"{len(data)} byte")

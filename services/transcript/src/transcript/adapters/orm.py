@@ -1,4 +1,5 @@
-"""Transcript's own tables: the org directory it keeps from identity events, plus outbox and inbox."""
+"""Transcript's own tables: the org directory it keeps from identity events, outbox and inbox; the projections,
+drafts and homeroom comments are in orm_transcripts.py."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from transcript.domain.transcript import SignatureSlot, Transcript, YearPage, ma
 
 PDF_MEDIA_TYPE = "application/pdf"
 _DOTS = "…" * 12
-_STATUS = {"draft": "Bản nháp (chưa ký)"}
+_STATUS: dict[str, str] = {"draft": "Bản nháp (chưa ký)"}
 
 
 def verify_url(base_url: str, code: str) -> str:
@@ -220,7 +220,8 @@ def _signature_block(
 
 def _year_page(doc: PdfDocument, t: Transcript, page: YearPage, printed_at: datetime) -> None:
     doc.new_page()
-    _national_header(doc, page.school_name)
+    doc.text(doc.margin, doc.y, page.school_name.upper(), size=9, bold=True)
+    doc.y += 8
     title = "KẾT QUẢ GIÁO DỤC" if page.form == "tt27" else "KẾT QUẢ HỌC TẬP VÀ RÈN LUYỆN"
     doc.text_in(doc.margin, doc.y, doc.width, title, size=13, bold=True, align="C")
     doc.y += 6.5
@@ -274,7 +275,7 @@ def _footers(doc: PdfDocument, t: Transcript, url: str, printed_at: datetime) ->
         x = doc.margin + 19
         doc.text(x, bottom + 0.5, f"Mã tra cứu: {t.verification_code}", size=8, bold=True)
         doc.text(x, bottom + 4.5, f"Tra cứu: {url}", size=7)
-        doc.text(x, bottom + 8.5, f"{_STATUS[t.status]} · {print_date_label(printed_at)}", size=7)
+        doc.text(x, bottom + 8.5, f"{_STATUS.get(t.status, t.status)} · {print_date_label(printed_at)}", size=7)
         doc.text_in(doc.margin, bottom + 0.5, doc.width, f"Trang {index + 1}/{total}", size=8, align="R")
     doc.select(-1)
 

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from io import BytesIO
 from typing import Literal
@@ -53,12 +53,14 @@ class _Font:
     objects: tuple[bytes, ...]
 
     def hex(self, text: str) -> str:
-        gids = self.gids
-        return "".join(gids.get(c, "0000") for c in text)
+        # A character outside the repertoire prints as "?": PDF/A forbids showing the .notdef glyph.
+        gids, missing = self.gids, self.gids["?"]
+        return "".join(gids.get(c, missing) for c in text)
 
     def width(self, text: str, size: float) -> float:
         widths = self.widths
-        return sum(widths.get(c, 600.0) for c in text) * size / 1000
+        missing = widths["?"]
+        return sum(widths.get(c, missing) for c in text) * size / 1000
 
 
 def _stream(header: str, data: bytes) -> bytes:
@@ -170,6 +172,31 @@ def _xmp(title: str, author: str, at: datetime) -> bytes:
 </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>""".encode()
+
+
+@lru_cache(maxsize=256)
+def _qr_ops(data: str, x: float, y: float, size: float) -> str:
+    """The QR code's dark modules as filled rectangles, one per horizontal run; cached, as every page of a
+    document repeats the same code. The mask is fixed: choosing the best of eight was most of a page's time, and
+    any mask is a valid code."""
+    matrix = segno.make_qr(data, error="m", mask=2).matrix
+    module = size * MM / len(matrix)
+    top = PAGE_H - y * MM
+    boxes: list[str] = []
+    for row, bits in enumerate(matrix):
+        col = 0
+        while col < len(bits):
+            if bits[col]:
+                start = col
+                while col < len(bits) and bits[col]:
+                    col += 1
+                boxes.append(
+                    f"{x * MM + start * module:.2f} {top - (row + 1) * module:.2f} "
+                    f"{(col - start) * module:.2f} {module:.2f} re"
+                )
+            else:
+                col += 1
+    return " ".join(boxes) + " f"
 
 
 @dataclass
@@ -329,24 +356,7 @@ class PdfDocument:
 
     def qr(self, x: float, y: float, size: float, data: str) -> None:
         """A QR code (error correction M) whose top-left corner is at (x, y) mm."""
-        matrix = segno.make_qr(data, error="m").matrix
-        module = size * MM / len(matrix)
-        top = PAGE_H - y * MM
-        boxes: list[str] = []
-        for row, bits in enumerate(matrix):
-            col = 0
-            while col < len(bits):
-                if bits[col]:
-                    start = col
-                    while col < len(bits) and bits[col]:
-                        col += 1
-                    boxes.append(
-                        f"{x * MM + start * module:.2f} {top - (row + 1) * module:.2f} "
-                        f"{(col - start) * module:.2f} {module:.2f} re"
-                    )
-                else:
-                    col += 1
-        self.page.ops.append(" ".join(boxes) + " f")
+        self.page.ops.append(_qr_ops(data, x, y, size))
 
     def signature_field(self, name: str, x: float, y: float, w: float, h: float) -> None:
         """An empty signature field over the box (x, y, w, h) mm of the current page."""

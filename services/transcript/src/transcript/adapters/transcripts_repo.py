@@ -72,7 +72,9 @@ def approved_result(period: str, raw: Mapping[str, Any]) -> ApprovedResult:
         award_label=raw.get("award_label"),
         absent_sessions=raw.get("absent_sessions") or 0,
         explanations=raw.get("explanations") or {},
-        result_label=raw.get("result_label") or {},
+        # TT27 results by period: the printed labels where the gradebook sent them, else the codes (mapped to labels
+        # when printed).
+        result_label={**(raw.get("result") or {}), **(raw.get("result_label") or {})},
         qualities=raw.get("qualities") or {},
         competences=raw.get("competences") or {},
     )

@@ -136,8 +136,9 @@ async def _project(uow: TranscriptUnitOfWork, payload: EventPayload) -> set[str]
             "title": payload.title,
             "status": payload.status,
         }
+        previous = await s.scalar(sa.select(t.staff.c.title).where(t.staff.c.id == payload.staff_id))
         await _upsert(s, t.staff, t.staff.c.id == payload.staff_id, values)
-        if payload.title == PRINCIPAL_TITLE:
+        if PRINCIPAL_TITLE in (payload.title, previous):
             # The principal's name is on every page of the school's transcripts.
             return await repo.students_of_school(payload.school_id)
         return await repo.students_of_classes(await repo.classes_of_staff(payload.staff_id))

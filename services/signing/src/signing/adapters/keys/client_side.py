@@ -135,7 +135,7 @@ class ClientSideSigning:
             )
             attributes = await external.signed_attrs(prepared.document_digest, DIGEST, use_pades=True)
         except (SigningError, PdfError) as exc:
-            raise signing_failed(exc, spec) from exc
+            raise signing_failed(exc, spec.field_name) from exc
         return PreparedPdfSignature(
             prepared_pdf=cast(BytesIO, output).getvalue(),
             document_digest=prepared.document_digest,
@@ -169,5 +169,5 @@ class ClientSideSigning:
                 signature_cms=signature_cms,
             )
         except (SigningError, TimestampRequestError) as exc:
-            raise signing_failed(exc, PdfSignatureSpec(field_name="", reason="", location="")) from exc
+            raise signing_failed(exc, "") from exc
         return output.getvalue()

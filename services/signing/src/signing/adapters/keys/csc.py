@@ -24,7 +24,7 @@ from pyhanko.sign.signers.csc_signer import (
 )
 
 from edu_shared.errors import NotFound
-from signing.adapters.pades import PadesSigner, TrustSettings
+from signing.adapters.pades import CachedCmsParts, PadesSigner, TrustSettings
 from signing.domain.ports import SignerUnavailable, WrongPin
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,10 @@ class _PinnedAuthorization(CSCAuthorizationManager):
 
     def forget(self) -> None:
         self._pin = None
+
+
+class BatchCscSigner(CachedCmsParts, CSCSigner):
+    """pyHanko's CSC signer with the per-batch CMS parts built once."""
 
 
 class CscBackend:
@@ -151,5 +155,5 @@ class CscBackend:
             async def close() -> None:
                 await session.close()
 
-        signer = CSCSigner(session, manager)
+        signer = BatchCscSigner(session, manager)
         return PadesSigner(signer, self._trust, close=close)

@@ -27,10 +27,14 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
 from edu_shared.errors import NotFound
-from signing.adapters.pades import PadesSigner, TrustSettings
+from signing.adapters.pades import CachedCmsParts, PadesSigner, TrustSettings
 from signing.domain.ports import SignerUnavailable, WrongPin
 
 log = logging.getLogger(__name__)
+
+
+class BatchPkcs11Signer(CachedCmsParts, PKCS11Signer):
+    """pyHanko's PKCS#11 signer with the per-batch CMS parts built once."""
 
 
 def split_credential(credential_id: str, default_token: str | None) -> tuple[str, str]:
@@ -95,7 +99,7 @@ class Pkcs11Backend:
         token_label, key_label = split_credential(credential_id, self._token_label)
         session = self._login(token_label, pin)
         try:
-            signer = PKCS11Signer(session, cert_label=key_label, key_label=key_label, ca_chain=self._ca_chain)
+            signer = BatchPkcs11Signer(session, cert_label=key_label, key_label=key_label, ca_chain=self._ca_chain)
             return PadesSigner(signer, self._trust, close=_closer(session))
         except (SigningError, PKCS11Error) as exc:
             session.close()
