@@ -19,9 +19,9 @@ import typer
 from edu_shared.bus.port import Record
 from edu_shared.events.envelope import new_event
 from edu_shared.testing.province import ProvinceSpec, province_events
-from reporting.bootstrap import PROJECTED_TOPICS, build
+from reporting.bootstrap import build
 from reporting.config import ReportingSettings
-from reporting.service_layer.projections import ReplayResult, replay
+from reporting.service_layer.projections import ReplayResult
 
 reporting_app = typer.Typer(help="Báo cáo: dựng lại dữ liệu báo cáo, sinh dữ liệu tỉnh mẫu.", no_args_is_help=True)
 
@@ -37,13 +37,7 @@ async def _replay(settings: ReportingSettings) -> ReplayResult:
     try:
         await service.runtime.migrate()
         await service.runtime.bus.start()
-        return await replay(
-            bus=service.runtime.bus,
-            uow=service.uow,
-            handler=service.projections,
-            topics=PROJECTED_TOPICS,
-            group=service.projections_group,
-        )
+        return await service.replay()
     finally:
         await service.runtime.bus.close()
         await service.runtime.engine.dispose()

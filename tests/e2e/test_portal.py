@@ -405,6 +405,15 @@ def test_parent_signs_in_with_a_one_time_code_and_reads_a_score(page: Page, plat
     expect(page.locator("#attendance-summary")).to_contain_text("Nghỉ có phép")
     _shot(page, "parent")
 
+    # The same API refuses the parent another child's scores.
+    access = page.evaluate("() => JSON.parse(sessionStorage.getItem('edu.session')).access")
+    classmates = platform.get(f"{sheets.child_sheet}/scores", platform.token(TEACHER))["students"]
+    other = next(s["student_id"] for s in classmates if s["student_id"] != sheets.child_id)
+    refused = httpx.get(
+        f"{platform.base}/api/gradebook/students/{other}/scores", headers={"Authorization": f"Bearer {access}"}
+    )
+    assert refused.status_code == 403, refused.text
+
 
 def test_sign_in_page(page: Page, platform: Platform) -> None:
     page.goto(f"{platform.base}/")

@@ -128,14 +128,12 @@ def p12_files(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return files
 
 
-@pytest.fixture(scope="session")
-def csc_url(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A certomancer-csc-dummy server (SCAL 1) over the same PKI configuration and keys."""
+def _csc_server(pki: TestPki, workdir: Path, scal: int) -> Iterator[str]:
     port = free_port()
     process = ManagedProcess(
-        name="csc-dummy",
-        argv=[sys.executable, "-m", "csc_dummy", str(pki.config_path), str(port), "1"],
-        log_path=tmp_path_factory.mktemp("csc") / "csc.log",
+        name=f"csc-dummy-scal{scal}",
+        argv=[sys.executable, "-m", "csc_dummy", str(pki.config_path), str(port), str(scal)],
+        log_path=workdir / "csc.log",
         port=port,
         host="localhost",
     )
@@ -145,6 +143,18 @@ def csc_url(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield process.url
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def csc_url(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A certomancer-csc-dummy server (SCAL 1: one authorization for a batch) over the test PKI's config and keys."""
+    yield from _csc_server(pki, tmp_path_factory.mktemp("csc1"), 1)
+
+
+@pytest.fixture(scope="session")
+def csc_scal2_url(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server with SCAL 2: every authorization is pinned to the hashes it may sign."""
+    yield from _csc_server(pki, tmp_path_factory.mktemp("csc2"), 2)
 
 
 def school_document(title: str = "Học bạ") -> bytes:

@@ -22,6 +22,7 @@ from edu_shared.web.app import create_service_app
 from reporting.adapters import orm
 from reporting.config import ReportingSettings
 from reporting.entrypoints.projection_consumer import apply_event
+from reporting.service_layer.projections import ReplayResult, replay
 from reporting.service_layer.uow import ReportingUnitOfWork
 
 NAME = "reporting"
@@ -53,6 +54,22 @@ class ReportingService(DirectoryService[ReportingUnitOfWork]):
             group=self.projections_group, uow=self.uow, apply=apply_event
         )
         self.runtime.subscribe(group=PROJECTIONS_GROUP, topics=list(PROJECTED_TOPICS), handler=self.projections)
+
+    async def replay(self) -> ReplayResult:
+        """Rebuild the projections (and refill the org directory) from the retained log of both topics."""
+        directory = [
+            sub.handler
+            for sub in self.runtime.subscriptions
+            if sub.group.endswith(".directory") and isinstance(sub.handler, IdempotentHandler)
+        ]
+        return await replay(
+            bus=self.runtime.bus,
+            uow=self.uow,
+            handler=self.projections,
+            topics=PROJECTED_TOPICS,
+            group=self.projections_group,
+            alongside={IDENTITY_TOPIC: directory},
+        )
 
     def in_background(self, job: Coroutine[Any, Any, None]) -> None:
         """Run a job after the request that started it returned; kept referenced until it ends."""

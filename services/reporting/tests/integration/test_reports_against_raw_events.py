@@ -7,15 +7,15 @@ figure the API returns is compared with plain Python counting over the same gene
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from edu_shared.testing.servers import RealServers
 from edu_shared.testing.province import GeneratedEvent, ProvinceSpec, Truth, histogram, province_events, recount
+from edu_shared.testing.servers import RealServers
 from reporting.testing import Reporting, envelopes, reporting_on
 
 SPEC = ProvinceSpec(schools=5, students=450, seed=3)

@@ -3,6 +3,7 @@ certomancer CSC dummy server, and client-side signing with the key held by the t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ class Opened:
     common_name: str
 
 
-@pytest.fixture(params=["pkcs12", "pkcs11", "csc"])
+@pytest.fixture(params=["pkcs12", "pkcs11", "csc", "csc-scal2"])
 async def opened(
     request: pytest.FixtureRequest,
     trust: TrustSettings,
@@ -41,15 +42,18 @@ async def opened(
     p12_password: str,
     softhsm: Any,
     csc_url: str,
+    csc_scal2_url: str,
 ) -> AsyncIterator[Opened]:
     if request.param == "pkcs12":
         yield Opened(Pkcs12Backend(p12_files, trust), "principal", p12_password, "Trần Thị Bình")
     elif request.param == "pkcs11":
         backend = Pkcs11Backend(softhsm.module, trust)
         yield Opened(backend, softhsm.credential_id, softhsm.pin, "Trường THCS Hòa Lạc (thiết bị ký)")
-    else:
+    elif request.param == "csc":
         # the dummy service ignores the PIN; the call still goes through credentials/authorize
         yield Opened(CscBackend(csc_url, trust), "edu/teacher", "123456", "Nguyễn Văn An")
+    else:
+        yield Opened(CscBackend(csc_scal2_url, trust), "edu/homeroom", "123456", "Phạm Thị Hoa")
 
 
 async def _unlock(opened: Opened) -> PadesSigner:
@@ -122,6 +126,30 @@ async def test_wrong_token_pin_is_refused_once_and_the_token_still_opens(trust: 
     assert TokenFlag.USER_PIN_LOCKED not in token.flags
     signer = await backend.unlock(softhsm.credential_id, secret=softhsm.pin)
     await signer.aclose()
+
+
+async def test_secrets_never_reach_the_logs(
+    caplog: pytest.LogCaptureFixture,
+    trust: TrustSettings,
+    p12_files: dict[str, Path],
+    p12_password: str,
+    softhsm: Any,
+    csc_url: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(WrongPin):
+        await Pkcs12Backend(p12_files, trust).unlock("teacher", secret="bi-mat-12")
+    with pytest.raises(WrongPin):
+        await Pkcs11Backend(softhsm.module, trust).unlock(softhsm.credential_id, secret="bi-mat-34")
+    for backend, credential, secret in (
+        (Pkcs12Backend(p12_files, trust), "teacher", p12_password),
+        (Pkcs11Backend(softhsm.module, trust), softhsm.credential_id, softhsm.pin),
+        (CscBackend(csc_url, trust), "edu/teacher", "bi-mat-56"),
+    ):
+        signer = await backend.unlock(credential, secret=secret)
+        await signer.aclose()
+    for secret in ("bi-mat-12", "bi-mat-34", "bi-mat-56", p12_password, softhsm.pin):
+        assert secret not in caplog.text
 
 
 async def test_token_key_was_generated_inside_and_cannot_leave(softhsm: Any) -> None:

@@ -55,11 +55,7 @@ async def grouped_sum(
     """SUM(n) of an aggregate table grouped by `by`, within the scope."""
     columns = [table.c[name] for name in by]
     scoped = in_scope(table.c[school_column], scope) if school_column in table.c else []
-    query = (
-        sa.select(*columns, sa.func.sum(table.c.n).label("n"))
-        .where(*where, *scoped)
-        .group_by(*columns)
-    )
+    query = sa.select(*columns, sa.func.sum(table.c.n).label("n")).where(*where, *scoped).group_by(*columns)
     return list(await session.execute(query))
 
 

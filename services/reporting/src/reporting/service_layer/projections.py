@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -89,12 +89,14 @@ async def replay(
     handler: IdempotentHandler[ReportingUnitOfWork],
     topics: tuple[str, ...],
     group: str,
+    alongside: Mapping[str, Sequence[IdempotentHandler[ReportingUnitOfWork]]] | None = None,
     chunk: int = 500,
 ) -> ReplayResult:
     """Rebuild the projections: clear them, then apply each topic's whole log in order, a run per transaction.
 
     The live consumer group is left where it is: what it delivers after the replay is either new (applied) or
-    already in the inbox the replay refilled (skipped), since both share the inbox group.
+    already in the inbox the replay refilled (skipped), since both share the inbox group. `alongside` handlers
+    (the org directory) see the same runs; their inbox skips what they already hold.
     """
     async with uow() as unit:
         await clear(unit, group=group)
@@ -103,6 +105,8 @@ async def replay(
     for topic in topics:
         async for run in read_log(bus, topic, chunk=chunk):
             events += len(run)
+            for other in (alongside or {}).get(topic, ()):
+                await other.handle_batch(run, topic=topic)
             try:
                 await handler.handle_batch(run, topic=topic)
                 continue
