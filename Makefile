@@ -41,6 +41,7 @@ bench: setup servers
 	source var/servers/env.sh && uv run python bench/gradebook.py
 	uv run python bench/transcript.py
 	uv run python bench/signing.py
+	source var/servers/env.sh && uv run python bench/notifications.py --postgres
 
 compose-check:
 	@bash scripts/compose-check.sh

@@ -3,6 +3,7 @@ certomancer CSC dummy server, and client-side signing with the key held by the t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ async def _unlock(opened: Opened) -> PadesSigner:
 
 
 async def test_every_backend_signs_pdf_and_xml_that_verify_as_trusted(
-    opened: Opened, trust: TrustSettings, school_pdf: bytes, school_xml: bytes
+    opened: Opened, trust: TrustSettings, school_pdf: bytes, school_xml: bytes, pdfsig: Any
 ) -> None:
     signer = await _unlock(opened)
     try:
@@ -80,6 +81,7 @@ async def test_every_backend_signs_pdf_and_xml_that_verify_as_trusted(
     assert report.valid, report
     assert [s.signer.common_name for s in report.signatures if s.signer] == [opened.common_name] * 2
     assert report.has_revocation_data
+    assert pdfsig(signed).count("Signature Validation: Signature is Valid.") == 2
     xml_report = await Verifier(trust).verify_xml(signed_xml)
     assert xml_report.valid, xml_report
     assert xml_report.signer is not None and xml_report.signer.common_name == opened.common_name
@@ -90,6 +92,19 @@ async def test_one_unlock_signs_a_whole_batch(opened: Opened, trust: TrustSettin
     try:
         spec = PdfSignatureSpec("Sig_HT", "Hiệu trưởng phê duyệt", "Hòa Lạc", level="B-B")
         batch = [await signer.sign_pdf(school_pdf, spec) for _ in range(5)]
+    finally:
+        await signer.aclose()
+    for pdf in batch:
+        assert (await Verifier(trust).verify_pdf(pdf)).valid
+
+
+async def test_documents_signed_concurrently_with_one_unlocked_key_all_verify(
+    opened: Opened, trust: TrustSettings, school_pdf: bytes
+) -> None:
+    signer = await _unlock(opened)
+    try:
+        spec = PdfSignatureSpec("Sig_HT", "Hiệu trưởng phê duyệt", "Hòa Lạc", level="B-T")
+        batch = await asyncio.gather(*(signer.sign_pdf(school_pdf, spec) for _ in range(6)))
     finally:
         await signer.aclose()
     for pdf in batch:
@@ -177,7 +192,7 @@ def _desktop_sign(pki: TestPki, label: str, data: bytes) -> bytes:
 
 
 async def test_client_side_signature_is_embedded_and_verifies(
-    pki: TestPki, trust: TrustSettings, school_pdf: bytes
+    pki: TestPki, trust: TrustSettings, school_pdf: bytes, pdfsig: Any
 ) -> None:
     client = ClientSideSigning(trust)
     spec = PdfSignatureSpec("Sig_GVCN", "Giáo viên chủ nhiệm xác nhận", "Hòa Lạc", certify=True, level="B-T")
@@ -193,6 +208,7 @@ async def test_client_side_signature_is_embedded_and_verifies(
     [only] = report.signatures
     assert only.signer is not None and only.signer.common_name == "Phạm Thị Hoa"
     assert only.certification and only.timestamp_time is not None
+    assert "Signature Validation: Signature is Valid." in pdfsig(signed)
 
 
 async def test_client_side_rejects_a_signature_from_another_key(

@@ -177,6 +177,16 @@ async def test_a_field_placed_by_the_author_is_filled_and_locked(
     assert (await Verifier(trust).verify_pdf(pdf)).valid
 
 
+async def test_a_signature_larger_than_the_reservation_is_retried_with_an_estimate(
+    trust: TrustSettings, p12_files: dict[str, Path], p12_password: str, school_pdf: bytes
+) -> None:
+    signer = await _signer(trust, p12_files, p12_password, "principal")
+    signer.reserved_bytes = 2_000  # far too small for the certificates and the timestamp token
+    pdf = await signer.sign_pdf(school_pdf, PdfSignatureSpec("Sig_HT", "Phê duyệt", "Hòa Lạc", level="B-T"))
+    assert signer.reserved_bytes is None
+    assert (await Verifier(trust).verify_pdf(pdf)).valid
+
+
 async def test_a_second_certification_is_refused(
     trust: TrustSettings, p12_files: dict[str, Path], p12_password: str, school_pdf: bytes
 ) -> None:

@@ -35,6 +35,7 @@ from edu_shared.contracts.identity_people import (
 )
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.events.registry import EventPayload, event_registry
+from edu_shared.objectstore.settings import S3StoreSettings
 from edu_shared.testing.servers import fresh_postgres_database
 from edu_shared.testing.tokens import TokenIssuer, user_with
 from transcript.adapters import orm
@@ -264,10 +265,15 @@ def approved(period: str, results: Sequence[StudentResult], *, class_id: str = C
 
 
 @asynccontextmanager
-async def running_transcripts(tmp_path: Path, database_url: str | None = None) -> AsyncIterator[Transcripts]:
-    """A transcript service on its migrated database (SQLite in `tmp_path`, or the PostgreSQL URL), seeded."""
+async def running_transcripts(
+    tmp_path: Path, database_url: str | None = None, *, object_store: S3StoreSettings | None = None
+) -> AsyncIterator[Transcripts]:
+    """A transcript service on its migrated database (SQLite in `tmp_path`, or the PostgreSQL URL) and object
+    store (the filesystem store in `tmp_path`, or the S3 bucket), seeded."""
     bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-    settings = TranscriptSettings(data_dir=tmp_path, database_url=database_url, public_base_url="https://hocba.test")
+    settings = TranscriptSettings(
+        data_dir=tmp_path, database_url=database_url, public_base_url="https://hocba.test", object_store=object_store
+    )
     service = build(settings, bus=bus)
     issuer = TokenIssuer()
     service.runtime.verifier = issuer.verifier()
@@ -280,18 +286,24 @@ async def running_transcripts(tmp_path: Path, database_url: str | None = None) -
             await seed(tr)
             yield tr
     finally:
+        await service.stop_jobs()
         await service.runtime.stop()
         await bus.close()
 
 
 @asynccontextmanager
-async def transcripts_on(backend: str, tmp_path: Path, postgres_url: str) -> AsyncIterator[Transcripts]:
+async def transcripts_on(
+    backend: str, tmp_path: Path, postgres_url: str, *, object_store: S3StoreSettings | None = None
+) -> AsyncIterator[Transcripts]:
     """`running_transcripts` on SQLite ("sqlite") or on a fresh database of the PostgreSQL server ("postgres")."""
     if backend == "sqlite":
-        async with running_transcripts(tmp_path) as tr:
+        async with running_transcripts(tmp_path, object_store=object_store) as tr:
             yield tr
     elif backend == "postgres":
-        async with fresh_postgres_database(postgres_url) as url, running_transcripts(tmp_path, url) as tr:
+        async with (
+            fresh_postgres_database(postgres_url) as url,
+            running_transcripts(tmp_path, url, object_store=object_store) as tr,
+        ):
             yield tr
     else:
         raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")

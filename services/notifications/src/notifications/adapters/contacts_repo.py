@@ -53,60 +53,68 @@ def _preferences(row: Any) -> Preferences:
     return Preferences(channels=tuple(str(m["channels"]).split(",")), quiet=quiet, opted_out=opted)
 
 
+def _reachable_query() -> sa.Select[Any]:
+    links, c, k, cs, p, acc = (
+        orm.guardian_links,
+        orm.contacts,
+        orm.consents,
+        orm.consent_state,
+        orm.preferences,
+        orm.guardian_accounts,
+    )
+    consented = (
+        sa.select(sa.literal(1))
+        .where(
+            k.c.student_id == links.c.student_id,
+            k.c.guardian_id == links.c.guardian_id,
+            k.c.purpose == PARENT_CONTACT,
+            k.c.granted.is_(True),
+        )
+        .exists()
+    )
+    complete = (
+        sa.select(sa.literal(1))
+        .where(cs.c.student_id == links.c.student_id, cs.c.purpose == PARENT_CONTACT, cs.c.complete.is_(True))
+        .exists()
+    )
+    account = sa.select(sa.func.min(acc.c.account_id)).where(acc.c.guardian_id == c.c.guardian_id).scalar_subquery()
+    return (
+        sa.select(
+            links.c.student_id,
+            c.c.guardian_id,
+            c.c.full_name,
+            c.c.phone,
+            c.c.email,
+            c.c.zalo_id,
+            account.label("account_id"),
+            p.c.channels,
+            p.c.quiet_start,
+            p.c.quiet_end,
+            p.c.opted_out,
+        )
+        .join(c, c.c.guardian_id == links.c.guardian_id)
+        .outerjoin(p, p.c.guardian_id == c.c.guardian_id)
+        .where(links.c.student_id.in_(sa.bindparam("student_ids", expanding=True)), consented, complete)
+        .order_by(links.c.student_id, c.c.guardian_id)
+    )
+
+
+# Built once: a consumer asks it for every event, and building the statement costs more than running it.
+_REACHABLE = _reachable_query()
+
+
 class ContactsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
         # A consumer run applies many events in one unit of work: the school's name and settings are read once.
         self._school_names: dict[str, str] = {}
-        self._school_settings: dict[str, SchoolSettings] = {}
+        self._school_settings: dict[str, SchoolSettings | None] = {}
 
     async def reachable_guardians(self, student_ids: Sequence[str]) -> dict[str, list[Recipient]]:
         """Each student's guardians who gave the contact-book consent, while the student's consent is complete."""
         if not student_ids:
             return {}
-        links, c, k, cs, p, acc = (
-            orm.guardian_links,
-            orm.contacts,
-            orm.consents,
-            orm.consent_state,
-            orm.preferences,
-            orm.guardian_accounts,
-        )
-        consented = (
-            sa.select(sa.literal(1))
-            .where(
-                k.c.student_id == links.c.student_id,
-                k.c.guardian_id == links.c.guardian_id,
-                k.c.purpose == PARENT_CONTACT,
-                k.c.granted.is_(True),
-            )
-            .exists()
-        )
-        complete = (
-            sa.select(sa.literal(1))
-            .where(cs.c.student_id == links.c.student_id, cs.c.purpose == PARENT_CONTACT, cs.c.complete.is_(True))
-            .exists()
-        )
-        account = sa.select(sa.func.min(acc.c.account_id)).where(acc.c.guardian_id == c.c.guardian_id).scalar_subquery()
-        query = (
-            sa.select(
-                links.c.student_id,
-                c.c.guardian_id,
-                c.c.full_name,
-                c.c.phone,
-                c.c.email,
-                c.c.zalo_id,
-                account.label("account_id"),
-                p.c.channels,
-                p.c.quiet_start,
-                p.c.quiet_end,
-                p.c.opted_out,
-            )
-            .join(c, c.c.guardian_id == links.c.guardian_id)
-            .outerjoin(p, p.c.guardian_id == c.c.guardian_id)
-            .where(links.c.student_id.in_(student_ids), consented, complete)
-            .order_by(links.c.student_id, c.c.guardian_id)
-        )
+        query = _REACHABLE.params(student_ids=list(student_ids))
         out: dict[str, list[Recipient]] = {}
         for row in await self._s.execute(query):
             m = row._mapping
@@ -203,17 +211,18 @@ class ContactsRepository:
             await self._s.execute(sa.insert(t).values(guardian_id=guardian_id, **values))
 
     async def school_settings(self, school_id: str, *, default_digest_hour: int = 18) -> SchoolSettings:
-        if school_id in self._school_settings:
-            return self._school_settings[school_id]
-        t = orm.school_settings
-        row = (await self._s.execute(sa.select(t).where(t.c.school_id == school_id))).first()
-        if row is None:
-            return SchoolSettings(digest_hour=default_digest_hour)
-        found = SchoolSettings(
-            score_mode=row.score_mode, digest_hour=row.digest_hour, monthly_budget_vnd=row.monthly_budget_vnd
-        )
-        self._school_settings[school_id] = found
-        return found
+        if school_id not in self._school_settings:
+            t = orm.school_settings
+            row = (await self._s.execute(sa.select(t).where(t.c.school_id == school_id))).first()
+            self._school_settings[school_id] = (
+                SchoolSettings(
+                    score_mode=row.score_mode, digest_hour=row.digest_hour, monthly_budget_vnd=row.monthly_budget_vnd
+                )
+                if row is not None
+                else None
+            )
+        found = self._school_settings[school_id]
+        return found if found is not None else SchoolSettings(digest_hour=default_digest_hour)
 
     async def save_school_settings(self, school_id: str, value: SchoolSettings, *, by: str, at: datetime) -> None:
         t = orm.school_settings

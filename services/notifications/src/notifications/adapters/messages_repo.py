@@ -84,6 +84,9 @@ class ReportLine:
     cost_vnd: int
 
 
+_KEYS = sa.select(m.c.idempotency_key).where(m.c.idempotency_key.in_(sa.bindparam("keys", expanding=True)))
+
+
 class MessagesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -91,9 +94,7 @@ class MessagesRepository:
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(keys), 500):
-            found |= set(
-                await self._s.scalars(sa.select(m.c.idempotency_key).where(m.c.idempotency_key.in_(keys[i : i + 500])))
-            )
+            found |= set(await self._s.scalars(_KEYS, {"keys": list(keys[i : i + 500])}))
         return found
 
     async def add(self, rows: Sequence[dict[str, Any]]) -> None:

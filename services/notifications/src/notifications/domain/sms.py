@@ -32,13 +32,16 @@ def transliterate(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
+_GSM_ALL = _GSM_BASIC | _GSM_EXTENDED
+
+
 def is_gsm7(text: str) -> bool:
-    return all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in text)
+    return _GSM_ALL.issuperset(text)
 
 
 def gsm7_length(text: str) -> int:
     """Septets the text takes (extension characters count twice)."""
-    return sum(2 if c in _GSM_EXTENDED else 1 for c in text)
+    return len(text) + sum(text.count(c) for c in _GSM_EXTENDED)
 
 
 def ucs2_length(text: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -77,7 +78,7 @@ async def _read_kafka(bus: object, topic: str, chunk: int) -> AsyncIterator[list
     consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **bus.client_options())
     await consumer.start()
     try:
-        partitions = sorted(await consumer.partitions_for_topic(physical) or set())
+        partitions = sorted(await _partitions(bus, physical))
         for partition in partitions:
             tp = TopicPartition(physical, partition)
             consumer.assign([tp])
@@ -90,6 +91,21 @@ async def _read_kafka(bus: object, topic: str, chunk: int) -> AsyncIterator[list
                     yield [CloudEvent.from_bytes(r.value or b"") for r in records]
     finally:
         await consumer.stop()
+
+
+async def _partitions(bus: Any, physical: str) -> set[int]:
+    """The topic's partition numbers, from the cluster (a consumer's metadata cache may not know the topic yet)."""
+    from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
+
+    admin = AIOKafkaAdminClient(**bus.client_options())
+    await admin.start()
+    try:
+        [description] = await admin.describe_topics([physical])
+        if description["error_code"] != 0:
+            return set()
+        return {int(p["partition"]) for p in description["partitions"]}
+    finally:
+        await admin.close()
 
 
 async def log_position(bus: EventBus, topic: str, *, group: str) -> LogPosition:
@@ -127,9 +143,7 @@ async def _kafka_position(bus: object, topic: str, group: str) -> LogPosition:
     consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=bus.physical_group(group), **bus.client_options())
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(physical, p) for p in sorted(await consumer.partitions_for_topic(physical) or set())
-        ]
+        partitions = [TopicPartition(physical, p) for p in sorted(await _partitions(bus, physical))]
         if not partitions:
             return LogPosition(topic=topic, end=0, committed=0)
         ends = await consumer.end_offsets(partitions)

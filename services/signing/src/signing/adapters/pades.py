@@ -324,6 +324,7 @@ class PadesSigner:
         self.certificate: x509.Certificate = cert
         self._info = signer_info(cert)
         self._close = close
+        self.reserved_bytes: int | None = RESERVED_BYTES  # None: pyHanko estimates (a dry-run signature)
 
     @property
     def info(self) -> SignerInfo:
@@ -337,6 +338,21 @@ class PadesSigner:
 
     async def sign_pdf(self, pdf: bytes, spec: PdfSignatureSpec) -> bytes:
         """The PDF with one more signature, as an incremental update (earlier signatures stay valid)."""
+        try:
+            return await self._sign_pdf(pdf, spec)
+        except SigningError as exc:
+            if self.reserved_bytes is None or "larger than expected" not in str(exc):
+                raise signing_failed(exc, spec.field_name) from exc
+            # a longer chain or a bigger timestamp token than the fixed reservation: let pyHanko estimate,
+            # for this document and the rest of the batch
+            log.info("signature container outgrew %d bytes; estimating from now on", self.reserved_bytes)
+            self.reserved_bytes = None
+            try:
+                return await self._sign_pdf(pdf, spec)
+            except SigningError as again:
+                raise signing_failed(again, spec.field_name) from again
+
+    async def _sign_pdf(self, pdf: bytes, spec: PdfSignatureSpec) -> bytes:
         writer = open_pdf(pdf)
         lock_existing_field(writer, spec)
         timestamper = self.trust.timestamper() if spec.level in TIMESTAMP_LEVELS else None
@@ -347,8 +363,8 @@ class PadesSigner:
             new_field_spec=field_spec(spec),
         )
         try:
-            output = await pdf_signer.async_sign_pdf(writer, bytes_reserved=RESERVED_BYTES)
-        except (SigningError, PdfError, TimestampRequestError, PathBuildingError, PathValidationError) as exc:
+            output = await pdf_signer.async_sign_pdf(writer, bytes_reserved=self.reserved_bytes)
+        except (PdfError, TimestampRequestError, PathBuildingError, PathValidationError) as exc:
             raise signing_failed(exc, spec.field_name) from exc
         signed: bytes = output.getvalue()
         return signed

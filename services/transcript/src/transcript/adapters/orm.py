@@ -1,5 +1,6 @@
 """Transcript's own tables: the org directory it keeps from identity events, outbox and inbox; the projections,
-drafts and homeroom comments are in orm_transcripts.py."""
+drafts and homeroom comments are in orm_transcripts.py; versions, locks, jobs, imports and school keys in
+orm_lifecycle.py."""
 
 from __future__ import annotations
 
@@ -12,4 +13,4 @@ metadata = sa.MetaData()
 messaging = add_messaging_tables(metadata)
 directory = add_directory_tables(metadata)
 
-from transcript.adapters import orm_transcripts  # noqa: E402, F401  (registers the tables on `metadata`)
+from transcript.adapters import orm_lifecycle, orm_transcripts  # noqa: E402, F401  (register their tables)

@@ -163,4 +163,9 @@ transcripts = sa.Table(
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("content_sha256", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The lifecycle (orm_lifecycle.py): the latest version's number (0 before the first submission), whether the
+    # inputs changed since that version was frozen, and why the last submission came back.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("stale", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("returned_reason", sa.Text, nullable=True),
 )

@@ -265,7 +265,7 @@ def _year_page(doc: PdfDocument, t: Transcript, page: YearPage, printed_at: date
     doc.y = top + 36
 
 
-def _footers(doc: PdfDocument, t: Transcript, url: str, printed_at: datetime) -> None:
+def _footers(doc: PdfDocument, t: Transcript, url: str, printed_at: datetime, status_label: str | None) -> None:
     total = len(doc.pages)
     bottom = 297 - 19.0
     for index in range(total):
@@ -275,13 +275,19 @@ def _footers(doc: PdfDocument, t: Transcript, url: str, printed_at: datetime) ->
         x = doc.margin + 19
         doc.text(x, bottom + 0.5, f"Mã tra cứu: {t.verification_code}", size=8, bold=True)
         doc.text(x, bottom + 4.5, f"Tra cứu: {url}", size=7)
-        doc.text(x, bottom + 8.5, f"{_STATUS.get(t.status, t.status)} · {print_date_label(printed_at)}", size=7)
+        doc.text(
+            x,
+            bottom + 8.5,
+            f"{status_label or _STATUS.get(t.status, t.status)} · {print_date_label(printed_at)}",
+            size=7,
+        )
         doc.text_in(doc.margin, bottom + 0.5, doc.width, f"Trang {index + 1}/{total}", size=8, align="R")
     doc.select(-1)
 
 
-def render_pdf(t: Transcript, *, base_url: str, printed_at: datetime) -> bytes:
-    """The transcript's PDF (PDF/A-2b metadata, fonts embedded, empty signature fields named as in the model)."""
+def render_pdf(t: Transcript, *, base_url: str, printed_at: datetime, status_label: str | None = None) -> bytes:
+    """The transcript's PDF (PDF/A-2b metadata, fonts embedded, empty signature fields named as in the model);
+    `status_label` replaces the draft mark in the footer of a version handed to signing."""
     doc = PdfDocument(
         title=f"Học bạ — {t.profile.full_name}", author=t.school_name or "EduRecords", created_at=printed_at
     )
@@ -289,5 +295,5 @@ def render_pdf(t: Transcript, *, base_url: str, printed_at: datetime) -> bytes:
     _profile_page(doc, t)
     for page in t.pages:
         _year_page(doc, t, page, printed_at)
-    _footers(doc, t, verify_url(base_url, t.verification_code), printed_at)
+    _footers(doc, t, verify_url(base_url, t.verification_code), printed_at, status_label)
     return doc.output()

@@ -34,6 +34,10 @@ class StoredTranscript:
     document: TranscriptDocument
     content_sha256: str
     updated_at: datetime
+    status: str = "draft"  # the lifecycle's (domain/lifecycle.py); the document itself is always the working draft
+    version: int = 0
+    stale: bool = False
+    returned_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -271,7 +275,6 @@ class TranscriptRepository:
             "student_id": transcript.student_id,
             "school_id": transcript.school_id,
             "level": transcript.level,
-            "status": transcript.status,
             "verification_code": transcript.verification_code,
             "school_years": ",".join(p.school_year for p in transcript.pages),
             "content": document.model_dump_json(),
@@ -279,21 +282,33 @@ class TranscriptRepository:
             "updated_at": now,
         }
         if current is None:
-            await self.session.execute(sa.insert(table).values(id=transcript.id, **values))
+            await self.session.execute(sa.insert(table).values(id=transcript.id, status="draft", **values))
         else:
             await self.session.execute(sa.update(table).where(table.c.id == transcript.id).values(**values))
         return sha
 
     async def _stored(self, where: sa.ColumnElement[bool]) -> list[StoredTranscript]:
+        c = t.transcripts.c
         rows = await self.session.execute(
-            sa.select(t.transcripts.c.content, t.transcripts.c.content_sha256, t.transcripts.c.updated_at)
+            sa.select(c.content, c.content_sha256, c.updated_at, c.status, c.version, c.stale, c.returned_reason)
             .where(where)
-            .order_by(t.transcripts.c.level)
+            .order_by(c.level)
         )
         found = []
         for r in rows:
             document = TranscriptDocument.model_validate_json(r.content)
-            found.append(StoredTranscript(from_document(document), document, r.content_sha256, r.updated_at))
+            found.append(
+                StoredTranscript(
+                    from_document(document),
+                    document,
+                    r.content_sha256,
+                    r.updated_at,
+                    status=r.status,
+                    version=r.version,
+                    stale=bool(r.stale),
+                    returned_reason=r.returned_reason,
+                )
+            )
         return found
 
     async def get(self, transcript_id: str) -> StoredTranscript | None:
@@ -306,6 +321,49 @@ class TranscriptRepository:
 
     async def of_student(self, student_id: str) -> list[StoredTranscript]:
         return await self._stored(t.transcripts.c.student_id == student_id)
+
+    async def student_at_school(self, school_id: str, *, student_id: str, national_id: str | None) -> str | None:
+        """The id of the student enrolled at the school: by id, else by national id (another installation's ids)."""
+        enrolled = sa.select(t.enrolments.c.student_id).where(t.enrolments.c.school_id == school_id)
+        found: str | None = await self.session.scalar(
+            sa.select(t.students.c.id).where(t.students.c.id == student_id, t.students.c.id.in_(enrolled))
+        )
+        if found is None and national_id:
+            found = await self.session.scalar(
+                sa.select(t.students.c.id)
+                .where(t.students.c.national_id == national_id, t.students.c.id.in_(enrolled))
+                .order_by(t.students.c.id)
+                .limit(1)
+            )
+        return found
+
+    async def class_info(self, class_id: str) -> tuple[str, str] | None:
+        """The class's school and school year."""
+        row = (
+            await self.session.execute(
+                sa.select(t.classes.c.school_id, t.classes.c.school_year).where(t.classes.c.id == class_id)
+            )
+        ).first()
+        return None if row is None else (row.school_id, row.school_year)
+
+    async def class_roster(self, class_id: str) -> list[str]:
+        """The students enrolled in the class (active or not: a student who left still has that year's page)."""
+        found = await self.session.scalars(
+            sa.select(t.enrolments.c.student_id)
+            .where(t.enrolments.c.class_id == class_id)
+            .order_by(t.enrolments.c.student_id)
+        )
+        return list(dict.fromkeys(found))
+
+    async def school_classes(self, school_id: str, school_year: str | None = None) -> list[tuple[str, str, str]]:
+        """(class id, name, school year) of the school's classes, latest year first."""
+        query = sa.select(t.classes.c.id, t.classes.c.name, t.classes.c.school_year).where(
+            t.classes.c.school_id == school_id
+        )
+        if school_year is not None:
+            query = query.where(t.classes.c.school_year == school_year)
+        rows = await self.session.execute(query.order_by(t.classes.c.school_year.desc(), t.classes.c.name))
+        return [(r.id, r.name, r.school_year) for r in rows]
 
     async def classes_of_student(self, student_id: str) -> set[str]:
         found = await self.session.scalars(

@@ -14,8 +14,8 @@ from transcript.service_layer.uow import TranscriptUnitOfWork
 async def rebuild_drafts(uow: TranscriptUnitOfWork, student_ids: Iterable[str], *, now: datetime) -> list[Transcript]:
     """Re-assemble the students' transcripts; store and announce those whose content changed.
 
-    A transcript that left the draft state (submitted for signing, signed) is never rebuilt: corrections to it
-    become a new version, which the lifecycle owns.
+    The stored content is always the working draft. Once a version was submitted it is frozen apart from it
+    (service_layer/lifecycle.py): a change here only marks the transcript `stale` until a new version is signed.
     """
     changed: list[Transcript] = []
     for student_id in sorted(set(student_ids)):
@@ -23,11 +23,12 @@ async def rebuild_drafts(uow: TranscriptUnitOfWork, student_ids: Iterable[str], 
             transcript = assemble(facts)
             if not transcript.pages:
                 continue
-            if await uow.transcripts.status(transcript.id) not in (None, "draft"):
-                continue
+            status = await uow.transcripts.status(transcript.id)
             sha = await uow.transcripts.save_draft(transcript, now=now)
             if sha is None:
                 continue
+            if status not in (None, "draft"):
+                await uow.versions.refresh_stale(transcript.id)
             uow.emit(
                 TranscriptDrafted(
                     transcript_id=transcript.id,

@@ -9,10 +9,11 @@ from datetime import datetime
 
 from edu_shared.auth.permissions import ROLE_PERMISSIONS, Permission, Scope, ScopeResolver, authorize
 from edu_shared.auth.principal import CurrentUserClaims, ScopeType
-from edu_shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from edu_shared.errors import InvalidInput, NotFound, PermissionDenied
 from transcript.adapters.pdf_transcript import render_pdf
 from transcript.adapters.transcripts_repo import StoredTranscript
 from transcript.adapters.xml_document import render_xml
+from transcript.domain.lifecycle import check_unlocked
 from transcript.domain.transcript import Transcript, YearPage
 from transcript.service_layer.drafts import rebuild_drafts
 from transcript.service_layer.uow import TranscriptUnitOfWork
@@ -158,9 +159,10 @@ async def write_homeroom_comment(
         caller.user, Permission.TRANSCRIPT_WRITE, (ScopeType.CLASS, page.class_id), resolver=caller.resolver
     )
     async with uow_factory() as uow:
-        status = await uow.transcripts.status(cmd.transcript_id)
-        if status != "draft":
-            raise Conflict(f"Học bạ đang ở trạng thái {status}: không sửa được nhận xét.", field="status", value=status)
+        # A frozen version is never edited: the comment goes into the working draft (marking it stale); only a year
+        # the principal locked refuses it.
+        locked = await uow.versions.locked_years(p.class_id for p in found.transcript.pages)
+        check_unlocked(found.transcript, locked, school_year=cmd.school_year)
         await uow.transcripts.set_homeroom_comment(
             student_id=found.transcript.student_id,
             school_year=cmd.school_year,
@@ -201,7 +203,7 @@ async def verify(uow: TranscriptUnitOfWork, *, code: str) -> Verification:
     return Verification(
         transcript_id=t.id,
         verification_code=t.verification_code,
-        status=t.status,
+        status=found.status,
         level=t.level,
         student_name=t.profile.full_name,
         school_name=t.school_name,

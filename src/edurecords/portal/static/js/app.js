@@ -44,8 +44,8 @@ function renderNav() {
   const soon = ["Ký số", "Học bạ số", "Hộp thư thông báo", "Báo cáo của Sở"];
   fill(nav, 
     ...items.map(([href, label]) => h("a", { href, "aria-current": location.hash.startsWith(href) ? "page" : null }, label)),
-    ...soon.map((label) => h("span", { class: "soon", title: "Chức năng sẽ có khi dịch vụ tương ứng hoàn thành" },
-      `${label} (sắp có)`)),
+    h("span", { class: "soon", title: "Các chức năng này sẽ có khi dịch vụ tương ứng hoàn thành" },
+      `Sắp có: ${soon.join(", ")}`),
   );
   fill(who, 
     h("span", {}, s.me?.display_name || s.me?.username || ""),

@@ -17,6 +17,7 @@ export function h(tag, attrs = {}, ...children) {
 
 export function view(title, ...children) {
   const main = document.getElementById("main");
+  main.className = "";
   main.replaceChildren(h("h1", {}, title), ...children.filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${title} — EduRecords`;
   return main;

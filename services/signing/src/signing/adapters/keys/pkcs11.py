@@ -34,7 +34,25 @@ log = logging.getLogger(__name__)
 
 
 class BatchPkcs11Signer(CachedCmsParts, PKCS11Signer):
-    """pyHanko's PKCS#11 signer with the per-batch CMS parts built once."""
+    """pyHanko's PKCS#11 signer with the per-batch CMS parts built once, signing one document at a time.
+
+    A PKCS#11 session runs one operation at a time (C_SignInit … C_Sign); pyHanko signs in executor threads,
+    so concurrent documents of a batch would interleave on the session without this lock.
+    """
+
+    _sign_lock: asyncio.Lock | None = None
+    _lock_loop: asyncio.AbstractEventLoop | None = None
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._sign_lock is None or self._lock_loop is not loop:
+            self._sign_lock, self._lock_loop = asyncio.Lock(), loop
+        return self._sign_lock
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        async with self._lock():
+            signature: bytes = await super().async_sign_raw(data, digest_algorithm, dry_run)
+            return signature
 
 
 def split_credential(credential_id: str, default_token: str | None) -> tuple[str, str]:

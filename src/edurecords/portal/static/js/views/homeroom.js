@@ -41,9 +41,11 @@ async function results(classId, body, period) {
     } catch (err) { fill(msg, problemBox(err)); }
   } }, "Gửi duyệt kết quả");
   fill(body, ...field("Kì", picker),
-    found.complete ? alertBox("ok", "Đủ dữ liệu để gửi duyệt.") : alertBox("warn", "Chưa đủ dữ liệu để gửi duyệt:", found.missing.slice(0, 12)),
+    found.complete ? alertBox("ok", "Đủ dữ liệu để gửi duyệt.") : alertBox("warn",
+      `Chưa đủ dữ liệu để gửi duyệt (${found.missing.length}${found.missing.length >= 200 ? "+" : ""} mục còn thiếu), ví dụ:`, found.missing.slice(0, 8)),
     approvals.length ? h("ul", {}, approvals) : null,
     h("div", { class: "row" }, submit), msg,
+    !found.students.length ? h("p", { class: "muted" }, "Bảng kết quả từng học sinh hiện khi đã đủ điểm các môn.") :
     h("div", { class: "table-wrap" }, h("table", { id: "results" },
       h("thead", {}, h("tr", {}, h("th", {}, "STT"), h("th", {}, "Họ và tên"), subjects.map((s) => h("th", { class: "num", title: s.name }, s.name)),
         h("th", {}, "Học tập"), h("th", {}, "Rèn luyện"), h("th", { class: "num" }, "Vắng"), h("th", {}, "Giải thích"))),
@@ -88,7 +90,7 @@ async function attendance(classId, body) {
   } }, "Lưu điểm danh");
   for (const el of [date, session]) el.addEventListener("change", () => load().catch((err) => fill(msg, problemBox(err))));
   fill(body, h("div", { class: "card" }, ...field("Ngày", date), ...field("Buổi", session), ...field("Học kì", semester)),
-    msg, table, h("div", { class: "row" }, save));
+    table, h("div", { class: "row" }, save), msg);
   try { await load(); } catch (err) { fill(msg, problemBox(err)); }
 }
 
@@ -98,7 +100,7 @@ async function conduct(classId, body) {
   const msg = h("div", { "aria-live": "polite" });
   async function load() {
     const sheet = await loading(api(gb(`/classes/${classId}/conduct`)));
-    if (sheet.rule_set !== "TT22/2021") {
+    if (/27/.test(sheet.rule_set)) {
       fill(table, alertBox("warn", "Lớp tiểu học đánh giá phẩm chất, năng lực (Thông tư 27): màn hình nhập sẽ có sau.")); return;
     }
     const key = `semester${semester.value}`;
@@ -124,6 +126,6 @@ async function conduct(classId, body) {
       fill(msg, alertBox("ok", `Đã lưu rèn luyện của ${entries.length} học sinh.`));
     } catch (err) { fill(msg, err instanceof ApiError ? problemBox(err) : alertBox("bad", String(err))); }
   } }, "Lưu rèn luyện");
-  fill(body, h("div", { class: "card" }, ...field("Học kì", semester)), msg, table, h("div", { class: "row" }, save));
+  fill(body, h("div", { class: "card" }, ...field("Học kì", semester)), table, h("div", { class: "row" }, save), msg);
   try { await load(); } catch (err) { fill(msg, problemBox(err)); }
 }

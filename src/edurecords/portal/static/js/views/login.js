@@ -18,7 +18,11 @@ function tabs(active) {
     h("button", { type: "button", class: active === "parent" ? "" : "secondary", "aria-pressed": String(active === "parent"), onclick: parentForm }, "Phụ huynh"));
 }
 
-function card(...children) { return h("div", { class: "card narrow" }, ...children); }
+function card(...children) { return h("div", { class: "card" }, ...children); }
+
+function page(title, ...children) {
+  view(title, h("div", { class: "narrow" }, ...children)).classList.add("signin");
+}
 
 function form(onsubmit, ...children) {
   const msg = h("div", { "aria-live": "polite" });
@@ -38,7 +42,7 @@ function form(onsubmit, ...children) {
 function staffForm() {
   const user = h("input", { type: "text", name: "username", autocomplete: "username", required: true, autocapitalize: "none" });
   const pass = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
-  view("Đăng nhập", tabs("staff"), card(form(async () => {
+  page("Đăng nhập", tabs("staff"), card(form(async () => {
     const answer = await api(id("/auth/login"), { method: "POST", auth: false, body: { username: user.value.trim(), password: pass.value } });
     await next(answer);
   }, ...field("Tên đăng nhập", user), ...field("Mật khẩu", pass),
@@ -64,7 +68,7 @@ async function signedIn(tokens) {
 function passwordStep(challenge) {
   const p1 = h("input", { type: "password", autocomplete: "new-password", required: true, minlength: "10" });
   const p2 = h("input", { type: "password", autocomplete: "new-password", required: true });
-  view("Đổi mật khẩu lần đầu", card(
+  page("Đổi mật khẩu lần đầu", card(
     h("p", {}, "Tài khoản cần đặt mật khẩu mới trước khi sử dụng: ít nhất 10 kí tự, không chứa tên đăng nhập, không phải mật khẩu phổ biến."),
     form(async () => {
       if (p1.value !== p2.value) throw new Error("Hai lần nhập mật khẩu mới không khớp nhau.");
@@ -78,7 +82,7 @@ async function enrolStep(challenge) {
   const enrolment = await api(id("/auth/totp/enroll"), { method: "POST", auth: false, body: { challenge } });
   const code = codeInput();
   const grouped = enrolment.secret.replace(/(.{4})/g, "$1 ").trim();
-  view("Bật xác thực hai lớp", card(
+  page("Bật xác thực hai lớp", card(
     h("p", {}, "Hiệu trưởng và quản trị viên phải dùng ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…). " +
       "Trong ứng dụng chọn “Nhập khóa thiết lập” và gõ khóa dưới đây, rồi nhập mã 6 số ứng dụng hiển thị."),
     h("p", {}, h("b", {}, "Khóa thiết lập: "), h("span", { class: "secret", id: "totp-secret" }, grouped)),
@@ -96,7 +100,7 @@ function codeInput() {
 
 function totpStep(challenge) {
   const code = codeInput();
-  view("Xác thực hai lớp", card(form(async () => {
+  page("Xác thực hai lớp", card(form(async () => {
     await next(await api(id("/auth/login/totp"), { method: "POST", auth: false, body: { challenge, code: code.value.trim() } }));
   }, ...field("Mã 6 số từ ứng dụng xác thực", code), h("div", { class: "row" }, h("button", { type: "submit" }, "Đăng nhập")))));
   code.focus();
@@ -108,7 +112,7 @@ function parentForm() {
   const codePart = h("div", { hidden: true }, ...field("Mã đăng nhập (6 số)", code));
   const submit = h("button", { type: "submit" }, "Nhận mã đăng nhập");
   let sent = false;
-  view("Đăng nhập", tabs("parent"), card(
+  page("Đăng nhập", tabs("parent"), card(
     h("p", {}, "Phụ huynh đăng nhập bằng số điện thoại đã đăng ký với nhà trường và mã gửi qua tin nhắn."),
     form(async (f) => {
       if (!sent) {

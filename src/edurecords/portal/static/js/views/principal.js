@@ -15,7 +15,10 @@ export async function show(tab) {
   const body = h("div", {}, h("p", { class: "muted" }, "Đang tải…"));
   view("Phê duyệt và khóa sổ", nav, body);
   if (!school) { fill(body, alertBox("warn", "Tài khoản không gắn với trường nào.")); return; }
-  names ??= { classes: Object.fromEntries((await loading(api(id(`/schools/${school}/classes`)))).map((c) => [c.id, c])), students: {} };
+  if (!names) {
+    const [classes, subjects] = await loading(Promise.all([api(id(`/schools/${school}/classes`)), api(id("/subjects"))]));
+    names = { classes: Object.fromEntries(classes.map((c) => [c.id, c])), subjects: Object.fromEntries(subjects.map((s) => [s.code, s.name])), students: {} };
+  }
   if (tab === "ket-qua") return approvals(school, body);
   if (tab === "khoa-so") return locks(school, body);
   return corrections(school, body);
@@ -66,7 +69,7 @@ async function corrections(school, body) {
   const msg = h("div", { "aria-live": "polite" });
   const row = (c, actions) => h("tr", { "data-correction": c.id },
     h("td", {}, className(c.class_id)), h("td", {}, names.students[c.class_id]?.[c.student_id] || c.student_id),
-    h("td", {}, `${c.subject_code} · HK${c.semester} · ${c.column}`), h("td", { class: "num" }, `${c.old_value ?? "—"} → ${c.new_value ?? "—"}`),
+    h("td", {}, `${names.subjects[c.subject_code] || c.subject_code} · HK${c.semester} · ${c.column}`), h("td", { class: "num" }, `${c.old_value ?? "—"} → ${c.new_value ?? "—"}`),
     h("td", {}, c.reason, c.evidence ? h("div", { class: "muted" }, `Minh chứng: ${c.evidence}`) : null, evidenceFiles(c)),
     h("td", {}, c.requested_by_name, h("div", { class: "muted" }, fmtDate(c.requested_at))), h("td", {}, actions));
   const act = (c, verb) => async (note) => {
