@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export UV_PYTHON ?= 3.11
 
-.PHONY: run test setup servers tools servers-down lint docs bench compose-check
+.PHONY: run test setup servers tools servers-down lint docs bench compose-check k8s-check
 
 setup:
 	@bash scripts/setup-python.sh
@@ -39,9 +39,13 @@ bench: setup servers
 	source var/servers/env.sh && uv run python bench/bus.py
 	source var/servers/env.sh && uv run python bench/identity.py --postgres
 	source var/servers/env.sh && uv run python bench/gradebook.py
+	source var/servers/env.sh && uv run python bench/reporting.py
 	uv run python bench/transcript.py
 	uv run python bench/signing.py
 	source var/servers/env.sh && uv run python bench/notifications.py --postgres
 
 compose-check:
 	@bash scripts/compose-check.sh
+
+k8s-check:
+	@bash scripts/k8s-check.sh

@@ -497,7 +497,7 @@ async def sustained(stack: Stack, sizes: Sizes, raw_rate: float) -> Outcome:
 
 
 def school_rows(sizes: Sizes, now: datetime) -> list[tuple[Any, ...]]:
-    """Every cell of every subject, both semesters; ratings mostly Đ.
+    """Every cell of every subject, both semesters; one rating in 200 is CĐ.
 
     Each student has a usual score (uniform 6.0–9.8) and each cell scatters around it (σ 0.9): the year
     learning results then come out roughly as in a real THCS school, mostly Khá and Tốt, some Đạt, a few
@@ -517,7 +517,7 @@ def school_rows(sizes: Sizes, now: datetime) -> list[tuple[Any, ...]]:
                             )
                             rating = None
                         else:
-                            score, rating = None, ("Đ" if rng.random() < 0.97 else "CĐ")
+                            score, rating = None, ("Đ" if rng.random() < 0.995 else "CĐ")
                         rows.append(
                             (class_id(k), subject.code, semester, student_id(k, j), c, SCHOOL, score, rating, "b", now)
                         )

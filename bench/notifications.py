@@ -58,6 +58,7 @@ from notifications.bootstrap import build_gateways  # noqa: E402
 from notifications.config import BrandnameSettings  # noqa: E402
 from notifications.domain.sms import prepare_sms  # noqa: E402
 from notifications.domain.templates import Kind, fit_lines, render, short_school_name  # noqa: E402
+from notifications.entrypoints.triggers_consumer import TriggerHandler  # noqa: E402
 from notifications.testing import (  # noqa: E402
     C6A1,
     SCHOOL,
@@ -144,7 +145,7 @@ async def feed(world: World, events: Sequence[CloudEvent], *, topic: str) -> Non
     """Hand events to every consumer in runs, as the bus adapters do."""
     for sub in world.service.runtime.subscriptions:
         handler = sub.handler
-        assert isinstance(handler, IdempotentHandler)
+        assert isinstance(handler, IdempotentHandler | TriggerHandler)
         for i in range(0, len(events), RUN):
             await handler.handle_batch(events[i : i + RUN], topic=topic)
 

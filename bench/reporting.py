@@ -105,6 +105,8 @@ async def run(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
                     lag = (await client.get("/projections")).json()["topics"]
                     if all(t["events_behind"] == 0 for t in lag):
                         break
+                    if time.perf_counter() - started > args.catch_up_limit:
+                        raise SystemExit(f"projections still behind after {args.catch_up_limit} s: {lag}")
                     await asyncio.sleep(0.5)
                 catch_up = time.perf_counter() - started
                 await service.runtime.stop()
@@ -208,6 +210,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--students", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", type=int, default=40, help="timed calls per dashboard query")
+    parser.add_argument("--catch-up-limit", type=float, default=3600, help="give up on catch-up after S seconds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     load_server_env()

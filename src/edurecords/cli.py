@@ -19,6 +19,7 @@ from edu_shared.observability.setup import ObservabilitySettings, configure_obse
 from edurecords.cli_audit import audit_app
 from edurecords.cli_reporting import reporting_app
 from edurecords.cli_rules import rules_app
+from edurecords.cli_transcripts import transcripts_app
 from edurecords.services import SERVICES, build_service
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 app.add_typer(rules_app, name="rules")
 app.add_typer(reporting_app, name="reporting")
+app.add_typer(transcripts_app, name="transcripts")
 
 
 def _fail(message: str) -> None:

@@ -31,6 +31,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from gradebook.domain.rules.tt22 import semester_average
+from gradebook.domain.scores import InvalidScore, parse_score
+
 SERVICES = ["identity", "gradebook", "transcript", "signing", "reporting", "notifications"]
 EDU = str(Path(sys.executable).with_name("edu"))
 CHROMIUM = "/usr/bin/chromium"
@@ -136,12 +139,20 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser tab; any uncaught script error or Content-Security-Policy violation fails the test."""
     context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
     opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    opened.on(
+        "console",
+        lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     try:
         yield opened
     finally:
         context.close()
+    assert not problems, problems
 
 
 def _admin_token(platform: Platform) -> str:
@@ -318,6 +329,52 @@ def test_saving_over_someone_elses_change_shows_who_changed_what(
     expect(_cell(page, 0, "CK")).to_have_value("8")
 
 
+def test_browser_rules_agree_with_the_gradebook_domain(page: Page, platform: Platform) -> None:
+    """rules.js mirrors gradebook/domain for instant feedback: same accepted values, same rounding, same ĐTBmhk."""
+    typed = (
+        "0 10 10.0 10,00 10.04 10.05 -1 6,25 6.35 6.249 7, 8.55 9.95 abc 5.05 0.04 0,05 11 1e1 7.5.1 .5 +7 5E-1 "
+        "100 010 - ."
+    ).split() + ["", " 5 "]
+    page.goto(f"{platform.base}/")
+    got = page.evaluate(
+        """async (typed) => {
+            const rules = await import("/js/rules.js");
+            return typed.map((t) => rules.checkCell("score", t));
+        }""",
+        typed,
+    )
+    for text, answer in zip(typed, got, strict=True):
+        if not text.strip():
+            assert answer == {"value": None}
+            continue
+        try:
+            expected: str | None = str(parse_score(text))
+        except InvalidScore:
+            expected = None
+        assert answer.get("value") == expected, (text, answer, expected)
+
+    rows = [
+        (["8.0", "7.5"], "6.5", "7.0"),
+        (["10.0", "9.5", "8.0", "6.5"], "7.0", "5.5"),
+        (["3.3", "4.4", "5.5"], "6.6", "7.7"),
+        (["9.9", "0.1"], "5.0", "5.1"),
+    ]
+    for regular, midterm, final in rows:
+        columns = [f"TX{i + 1}" for i in range(len(regular))] + ["GK", "CK"]
+        values = dict(zip(columns, [*regular, midterm, final], strict=True))
+        browser_average = page.evaluate(
+            """async ([columns, values]) => (await import("/js/rules.js")).semesterResult(columns, values, "scored")""",
+            [columns, values],
+        )
+        expected_average = semester_average(
+            regular=[Decimal(v) for v in regular],
+            midterm=Decimal(midterm),
+            final=Decimal(final),
+            required_regular=len(regular),
+        )
+        assert browser_average == str(expected_average), (values, browser_average, expected_average)
+
+
 def test_homeroom_teacher_reads_results_and_rates_conduct(page: Page, platform: Platform, sheets: Sheets) -> None:
     _sign_in(page, platform, TEACHER)
     page.get_by_role("link", name="Lớp chủ nhiệm").click()
@@ -397,6 +454,14 @@ def test_principal_approves_a_teachers_correction_of_a_locked_score(
     expect(page.get_by_text("Không có yêu cầu sửa điểm nào đang chờ.")).to_be_visible()
     expect(page.get_by_text("Đã phê duyệt — Đồng ý theo biên bản phúc khảo")).to_be_visible()
     assert platform.get(f"{path}/scores", platform.token(TEACHER))["students"][0]["values"]["GK"] == "9.5"
+
+    # Signing out and in again now asks for the authenticator's code (the next step's: each code is used once).
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+    _sign_in(page, platform, PRINCIPAL, second_factor=True)
+    page.get_by_label("Mã 6 số từ ứng dụng xác thực").fill(_totp(secret, at=time.time() + 30))
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Phê duyệt và khóa sổ")).to_be_visible()
 
 
 def test_parent_signs_in_with_a_one_time_code_and_reads_a_score(page: Page, platform: Platform, sheets: Sheets) -> None:

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 Schema = dict[str, Any]
 
@@ -124,7 +124,7 @@ def kubernetes_definitions(swagger: Path) -> dict[str, Schema]:
 def write_kubernetes(out_dir: Path, definitions: dict[str, Schema]) -> int:
     """One schema per built-in kind and version; returns how many were written."""
     count = 0
-    for name, schema in definitions.items():
+    for schema in definitions.values():
         for gvk in schema.get("x-kubernetes-group-version-kind", []):
             body = {k: v for k, v in schema.items() if k != "x-kubernetes-group-version-kind"}
             deps = _closure(_refs(body), definitions)

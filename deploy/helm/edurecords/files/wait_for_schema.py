@@ -1,6 +1,7 @@
 """Init container of each service pod: wait until the migration Job has brought its database to the head revision.
 
 Usage: python wait_for_schema.py <service>  (reads <SERVICE>_DATABASE_URL; the image's code is under /app).
+Exit 0 once the database's alembic heads equal the service's migration heads; 1 after EDU_SCHEMA_WAIT_S.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
+APP_ROOT = Path(os.environ.get("EDU_APP_ROOT", "/app"))
 TIMEOUT_S = float(os.environ.get("EDU_SCHEMA_WAIT_S", "1800"))
+POLL_S = float(os.environ.get("EDU_SCHEMA_POLL_S", "5"))
 
 
 def _current(connection: sa.Connection) -> set[str]:
@@ -33,7 +36,7 @@ async def _at_head(url: str, heads: set[str]) -> bool:
 
 
 def main(service: str) -> int:
-    heads = set(ScriptDirectory(str(Path("/app/services") / service / "migrations")).get_heads())
+    heads = set(ScriptDirectory(str(APP_ROOT / "services" / service / "migrations")).get_heads())
     url = os.environ[f"{service.upper()}_DATABASE_URL"]
     deadline = time.monotonic() + TIMEOUT_S
     while True:
@@ -48,7 +51,7 @@ def main(service: str) -> int:
             sys.stderr.write(f"{service}: gave up waiting for the schema ({reason})\n")
             return 1
         sys.stderr.write(f"{service}: waiting for the migration Job ({reason})\n")
-        time.sleep(5)
+        time.sleep(POLL_S)
 
 
 if __name__ == "__main__":

@@ -95,4 +95,15 @@ Call with (dict "root" $ "service" "gradebook").
       name: {{ required "postgres.external.urlSecret is required when postgres.enabled is false" $root.Values.postgres.external.urlSecret }}
       key: {{ .service }}
 {{- end }}
+{{- if and $root.Values.kafka.enabled $root.Values.kafka.authentication.enabled }}
+- name: {{ $prefix }}_KAFKA__SASL_PASSWORD
+  valueFrom:
+    # Made by Strimzi's User Operator for the service's KafkaUser.
+    secretKeyRef: {name: {{ include "edu.fullname" $root }}-{{ .service }}, key: password}
+{{- end }}
+{{- range $key, $ref := (get $root.Values.services .service).secretEnv }}
+- name: {{ $prefix }}_{{ $key }}
+  valueFrom:
+    secretKeyRef: {name: {{ $ref.secret }}, key: {{ $ref.key }}}
+{{- end }}
 {{- end -}}

@@ -250,6 +250,7 @@ ROWS: list[Row] = [
         PARENT,
         outsiders=STUDENT_READ,
     ),
+    Row("GET /students/{student_id}/scores", "/students/st-1/scores", PARENT, outsiders=STUDENT_READ),
     # Conduct (the homeroom teacher)
     Row(
         "PUT /classes/{class_id}/conduct/semesters/{semester}",

@@ -680,6 +680,9 @@ async def test_guardians_and_consent_of_a_child_of_seven_or_more_need_both(env: 
     assert stranger.status_code == 422 and stranger.json()["field"] == "guardian_id"
     (linked,) = await env.events("guardian.linked")
     assert linked["data"]["full_name"] == "Trịnh Thị Nga" and "phone" not in linked["data"]
+    # Contacts travel in their own event, which only the notifications service consumes.
+    (contact,) = await env.events("guardian.contact_changed")
+    assert contact["data"]["guardian_id"] == mother.json()["id"] and contact["data"]["phone"] == "0987654321"
     assert [a["action"] for a in await env.audit("student.read")] == ["student.read", "student.read"]
 
 

@@ -22,7 +22,7 @@ from notifications.adapters import orm
 from notifications.adapters.channels import BrandnameSms, ChannelGateway, KannelSms, SmtpEmail, ZaloZns
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.contacts_consumer import apply_contact_event
-from notifications.entrypoints.triggers_consumer import apply_trigger_event
+from notifications.entrypoints.triggers_consumer import TriggerHandler
 from notifications.service_layer.digest import send_digests
 from notifications.service_layer.dispatch import Dispatcher
 from notifications.service_layer.queueing import Delivery, Pricing, Queued
@@ -71,14 +71,11 @@ class NotificationsService(DirectoryService[NotificationsUnitOfWork]):
         self.runtime.subscribe(
             group="triggers",
             topics=[GRADEBOOK_TOPIC, IDENTITY_TOPIC],
-            handler=idempotent_handler(group=f"{self.runtime.name}.triggers", uow=self.uow, apply=self._apply_trigger),
+            handler=TriggerHandler(group=f"{self.runtime.name}.triggers", uow=self.uow, delivery=lambda: self.delivery),
         )
 
     async def _apply_contact(self, uow: NotificationsUnitOfWork, event: CloudEvent) -> None:
         await apply_contact_event(uow.session, event)
-
-    async def _apply_trigger(self, uow: NotificationsUnitOfWork, event: CloudEvent) -> None:
-        await apply_trigger_event(uow, event, delivery=self.delivery)
 
     async def dispatch(self) -> None:
         """The periodic job: send what is due."""

@@ -286,7 +286,9 @@ async def notifications_on(backend: str, tmp_path: Path, postgres_url: str, **kw
 def kannel_gateway(state_dir: Path) -> Iterator[dict[str, str]]:
     """A real Kannel (bearerbox, smsbox, fakesmsc as the operator) started by scripts/kannel.sh; yields its env."""
     script = Path(__file__).resolve().parents[4] / "scripts" / "kannel.sh"
-    subprocess.run(["bash", str(script), "start", str(state_dir)], check=True, capture_output=True, timeout=60)
+    started = subprocess.run(["bash", str(script), "start", str(state_dir)], capture_output=True, text=True, timeout=60)
+    if started.returncode != 0:
+        raise RuntimeError(f"scripts/kannel.sh start failed: {started.stderr[-2000:]}")
     try:
         lines = (state_dir / "env").read_text().splitlines()
         yield dict(line.split("=", 1) for line in lines if "=" in line)

@@ -337,3 +337,26 @@ async def test_smtp_refusing_an_address_is_permanent(tmp_path: Path) -> None:
         )
     assert not err.value.permanent  # the server is gone: try again later
     assert httpx  # the HTTP adapters' client library is the one the service uses
+
+
+async def test_a_failed_delivery_report_moves_the_message_to_the_next_channel(
+    tmp_path: Path, brandname: tuple[BrandnameProvider, BrandnameSettings]
+) -> None:
+    provider, bn = brandname
+    settings = settings_for(tmp_path, brandname=bn.model_copy(update={"dlr_token": "cb-token"}))
+    async with running_notifications(tmp_path, settings=settings, gateways=build_gateways(settings)) as world:
+        await choose(world, "g-1", "st-1", ["sms", "inapp"])
+        await world.publish(absence("st-1", "Lê Minh Châu"))
+        assert (await world.service.dispatcher.drain()).sent == 1
+        [sms] = await world.messages(kind="absence")
+        report = {"RequestId": sms["id"], "SendStatus": 6}
+        r = await world.client.post("/dlr/brandname", params={"token": "wrong"}, json=report)
+        assert r.status_code == 403
+        for _ in range(2):  # a repeated report changes nothing more
+            r = await world.client.post("/dlr/brandname", params={"token": "cb-token"}, json=report)
+            assert r.status_code == 204
+        assert (await world.service.dispatcher.drain()).delivered == 1
+        rows = {x["channel"]: x["status"] for x in await world.messages(kind="absence")}
+        assert rows == {"sms": "failed", "inapp": "delivered"}
+        inbox = (await world.client.get("/me/inbox", headers=world.parent("g-1", "st-1"))).json()
+        assert inbox["unread"] == 1 and provider.received[0]["Phone"] == "0912345678"

@@ -10,7 +10,12 @@ import pytest
 
 from edu_shared.auth.principal import Role, ScopeType
 from edu_shared.contracts.gradebook import ScoreChange, ScoresRecorded
-from edu_shared.contracts.gradebook_records import AttendanceChange, AttendanceRecorded, DisciplineRecorded
+from edu_shared.contracts.gradebook_records import (
+    AttendanceChange,
+    AttendanceRecorded,
+    DisciplineRecorded,
+    ExemptionGranted,
+)
 from edu_shared.contracts.gradebook_results import ClassResultsApproved, StudentResult
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.testing.servers import RealServers, fresh_postgres_database
@@ -117,6 +122,28 @@ async def test_results_and_discipline_reach_each_students_own_parents(world: Wor
     assert "Nguyễn Thị Anh" not in by_parent["g-1"]  # never another family's data
     [reward] = await world.messages(kind="discipline")
     assert reward["recipient_id"] == "g-2" and "Khen thưởng cấp trường" in reward["title"]
+
+
+async def test_an_exemption_is_confirmed_to_the_parents(world: World) -> None:
+    granted = ExemptionGranted(
+        exemption_id="ex-1",
+        school_id=SCHOOL,
+        class_id=C6A1,
+        class_name="6A1",
+        school_year="2025-2026",
+        student_id="st-1",
+        student_name="Lê Minh Châu",
+        subject_code="gdtc",
+        subject_name="Giáo dục thể chất",
+        semester=None,
+        reason="Sức khỏe",
+        decision_ref="QĐ 12",
+        granted_by="ht",
+        granted_at=RECORDED,
+    )
+    await world.publish(granted, twice=True)
+    [row] = await world.messages(kind="exemption")
+    assert row["recipient_id"] == "g-1" and "miễn học môn Giáo dục thể chất (cả năm)" in row["body"]
 
 
 async def test_announcement_budget_refusal_and_monthly_report(world: World) -> None:

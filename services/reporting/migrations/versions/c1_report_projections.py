@@ -2,7 +2,7 @@
 
 Revision ID: c1_report_projections
 Revises: b1_directory_classes
-Create Date: 2026-11-23 16:10:48.982804
+Create Date: 2026-11-23 16:47:38.626447
 """
 
 from collections.abc import Sequence
@@ -137,6 +137,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rp_locks", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rp_locks_school_id"), ["school_id"], unique=False)
+
+    op.create_table(
+        "rp_parked",
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("class_id", sa.String(length=64), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    with op.batch_alter_table("rp_parked", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rp_parked_class_id"), ["class_id"], unique=False)
 
     op.create_table(
         "rp_projection_state",
@@ -296,6 +306,10 @@ def downgrade() -> None:
     op.drop_table("rp_results")
     op.drop_table("rp_quality_counts")
     op.drop_table("rp_projection_state")
+    with op.batch_alter_table("rp_parked", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rp_parked_class_id"))
+
+    op.drop_table("rp_parked")
     with op.batch_alter_table("rp_locks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rp_locks_school_id"))
 

@@ -54,14 +54,17 @@ class Reporting:
     def principal(self, school_id: str) -> dict[str, str]:
         return self.bearer(Role.PRINCIPAL, ScopeType.SCHOOL, school_id, username=f"ht.{school_id}")
 
-    async def feed(self, events: Iterable[CloudEvent | tuple[str, CloudEvent]], *, run: int = 200) -> None:
+    async def feed(
+        self, events: Iterable[CloudEvent | tuple[str, CloudEvent]], *, run: int = 200, identity_first: bool = True
+    ) -> None:
         """Deliver events to every subscription of their topic, in runs of at most `run` events.
 
-        Each topic's events keep their order; identity's come first, as a consumer that has caught up on
-        identity sees them (the bus orders events within a topic's partition only).
+        Each topic's events keep their order; identity's come first (or last, `identity_first=False`): the bus
+        orders events within a topic's partition only, so a consumer may see either topic ahead of the other.
         """
         pairs = [item if isinstance(item, tuple) else (_topic(item), item) for item in events]
-        pairs.sort(key=lambda pair: pair[0] != "edu.identity")  # stable: each topic keeps its order
+        # Stable sort: each topic keeps its order.
+        pairs.sort(key=lambda pair: (pair[0] != "edu.identity") == identity_first)
         pending: list[CloudEvent] = []
         topic = ""
         self.delivered += pairs

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from edu_shared.bus.kafka import KafkaBus
 from edu_shared.bus.kafka_settings import KafkaSettings
 from edu_shared.testing.processes import eventually
 from edu_shared.testing.province import ProvinceSpec, Truth, histogram, province_events, recount
 from edu_shared.testing.servers import RealServers
+from reporting.adapters import orm
 from reporting.testing import Reporting, envelopes, publish_to_bus, reporting_on, running_reporting
 
 SPEC = ProvinceSpec(schools=3, students=150, seed=11)
@@ -88,3 +90,17 @@ async def test_replay_reads_the_whole_kafka_topic(tmp_path: Path, kafka_bootstra
         assert await _enrolment_by_grade(rp) == _truth_by_grade(truth)
         r = await rp.report("dropouts", school_year=YEAR)
         assert sum(row["total"] for row in r.json()["rows"]) == len(truth.dropped)
+
+
+async def test_gradebook_events_read_before_identity_wait_for_their_class(reporting: Reporting) -> None:
+    generated = list(province_events(SPEC))
+    truth = recount(generated)
+    await reporting.feed(envelopes(generated), identity_first=False)
+    scores = await reporting.report("scores", school_year=YEAR, subject_code="toan", semester=2)
+    counted = {r["bucket"]: r["count"] for r in scores.json()["rows"] if r["count"]}
+    assert sum(counted.values()) == sum(histogram(truth, subject="toan", semester=2).values())
+    quality = await reporting.report("quality", school_year=YEAR, level="thcs")
+    thcs = [s for c, s in truth.results if truth.classes[c].level == "thcs"]
+    assert sum(r["students"] for r in quality.json()["rows"]) == len(thcs)
+    async with reporting.service.runtime.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(orm.parked)) == 0

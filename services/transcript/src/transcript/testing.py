@@ -7,6 +7,7 @@ Used by the service's integration tests and by the benchmark; nothing in the ser
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from pydantic import SecretStr
 
 from edu_shared.auth.principal import Role, ScopeType
 from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
@@ -36,7 +40,7 @@ from edu_shared.contracts.identity_people import (
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.events.registry import EventPayload, event_registry
 from edu_shared.objectstore.settings import S3StoreSettings
-from edu_shared.testing.servers import fresh_postgres_database
+from edu_shared.testing.servers import S3Location, fresh_postgres_database
 from edu_shared.testing.tokens import TokenIssuer, user_with
 from transcript.adapters import orm
 from transcript.bootstrap import TranscriptService, build, create_app
@@ -262,6 +266,37 @@ def approved(period: str, results: Sequence[StudentResult], *, class_id: str = C
         snapshot_hash="0" * 64,
         students=list(results),
     )
+
+
+def minio_test_bucket(s3: S3Location) -> S3StoreSettings:
+    """A bucket of its own on the test MinIO for one test, removable afterwards (GOVERNANCE, not COMPLIANCE)."""
+    return S3StoreSettings(
+        endpoint=s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=SecretStr(s3.secret_key),
+        bucket=f"edu-test-transcripts-{uuid.uuid4().hex[:10]}",
+        lock_mode="GOVERNANCE",
+    )
+
+
+def remove_minio_bucket(settings: S3StoreSettings) -> None:
+    """Delete every object version of the test bucket, bypassing its governance lock, then the bucket."""
+    client = Minio(
+        settings.endpoint,
+        access_key=settings.access_key,
+        secret_key=settings.secret_key.get_secret_value(),
+        secure=settings.secure,
+    )
+    if not client.bucket_exists(settings.bucket):
+        return
+    versions = [
+        DeleteObject(found.object_name or "", found.version_id)
+        for found in client.list_objects(settings.bucket, recursive=True, include_version=True)
+    ]
+    errors = list(client.remove_objects(settings.bucket, versions, bypass_governance_mode=True))
+    if errors:
+        raise RuntimeError(f"test bucket {settings.bucket} not emptied: {errors}")
+    client.remove_bucket(settings.bucket)
 
 
 @asynccontextmanager

@@ -251,6 +251,7 @@ async def kannel_dlr(
             delivered=status == 1,
             reason=f"DLR {status}",
             pricing=service.pricing,
+            now=service.clock(),
         )
     return Response(status_code=204)
 
@@ -266,5 +267,6 @@ async def brandname_dlr(body: DeliveryReportCreate, service: ServiceDep, token: 
         delivered=body.SendStatus == 5,
         reason=f"SendStatus {body.SendStatus}",
         pricing=service.pricing,
+        now=service.clock(),
     )
     return Response(status_code=204)

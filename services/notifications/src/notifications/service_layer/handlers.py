@@ -422,10 +422,9 @@ async def school_report(
 
 
 async def record_delivery_report(
-    uow: NotificationsUnitOfWork, *, message_id: str, delivered: bool, reason: str, pricing: Pricing
+    uow: NotificationsUnitOfWork, *, message_id: str, delivered: bool, reason: str, pricing: Pricing, now: datetime
 ) -> None:
     """A gateway's delivery report: delivered, or failed (then the next channel is tried)."""
-    now = datetime.now(UTC)
     async with uow:
         row = await uow.messages.get(message_id)
         if row is None:

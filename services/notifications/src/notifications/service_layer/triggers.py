@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from edu_shared.contracts.gradebook import ScoresRecorded
@@ -35,38 +36,57 @@ async def _school(uow: NotificationsUnitOfWork, school_id: str) -> dict[str, str
     return {"school": name, "school_short": short_school_name(name)}
 
 
-async def _to_parents(
-    uow: NotificationsUnitOfWork,
-    *,
-    source_id: str,
-    school_id: str,
-    per_student: Sequence[tuple[str, Kind, dict[str, str]]],
-    delivery: Delivery,
-    now: datetime,
+@dataclass(frozen=True)
+class ToParents:
+    """A message about one student, for each of the student's reachable guardians."""
+
+    source_id: str
+    school_id: str
+    student_id: str
+    kind: Kind
+    values: dict[str, str]
+
+
+Wanted = ToParents | Draft
+
+
+def to_parents(
+    *, source_id: str, school_id: str, per_student: Sequence[tuple[str, Kind, dict[str, str]]]
+) -> list[Wanted]:
+    return [ToParents(f"{source_id}/{s}", school_id, s, kind, values) for s, kind, values in per_student]
+
+
+async def deliver(
+    uow: NotificationsUnitOfWork, wanted: Sequence[Wanted], *, delivery: Delivery, now: datetime
 ) -> Queued:
-    """One draft per reachable guardian of each student, then queue them all."""
-    recipients = await uow.contacts.reachable_guardians([s for s, _, _ in per_student])
-    drafts = [
-        Draft(
-            source_id=f"{source_id}/{student_id}",
-            school_id=school_id,
-            recipient_kind="guardian",
-            recipient_id=r.guardian_id,
-            student_id=student_id,
-            kind=kind,
-            values=values,
-            contact=r.contact,
-            preferences=r.preferences,
-        )
-        for student_id, kind, values in per_student
-        for r in recipients.get(student_id, [])
-    ]
+    """Resolve every student's reachable guardians at once, then queue all the drafts together."""
+    students = sorted({w.student_id for w in wanted if isinstance(w, ToParents)})
+    recipients = await uow.contacts.reachable_guardians(students)
+    drafts: list[Draft] = []
+    for w in wanted:
+        if isinstance(w, Draft):
+            drafts.append(w)
+            continue
+        drafts += [
+            Draft(
+                source_id=w.source_id,
+                school_id=w.school_id,
+                recipient_kind="guardian",
+                recipient_id=r.guardian_id,
+                student_id=w.student_id,
+                kind=w.kind,
+                values=w.values,
+                contact=r.contact,
+                preferences=r.preferences,
+            )
+            for r in recipients.get(w.student_id, [])
+        ]
     return await queue(uow, drafts, delivery=delivery, now=now)
 
 
 async def on_attendance(
-    uow: NotificationsUnitOfWork, p: AttendanceRecorded, *, event_id: str, delivery: Delivery, now: datetime
-) -> Queued:
+    uow: NotificationsUnitOfWork, p: AttendanceRecorded, *, event_id: str, now: datetime
+) -> list[Wanted]:
     """An absence or a late arrival goes to the parents at once (a mark taken back sends nothing)."""
     school = await _school(uow, p.school_id)
     period = f", tiết {p.period}" if p.period is not None else ""
@@ -87,9 +107,7 @@ async def on_attendance(
         for c in p.changes
         if c.new_status != "present" and c.new_status != c.old_status
     ]
-    return await _to_parents(
-        uow, source_id=event_id, school_id=p.school_id, per_student=per_student, delivery=delivery, now=now
-    )
+    return to_parents(source_id=event_id, school_id=p.school_id, per_student=per_student)
 
 
 def score_lines(p: ScoresRecorded, subject: str) -> dict[str, list[str]]:
@@ -101,18 +119,16 @@ def score_lines(p: ScoresRecorded, subject: str) -> dict[str, list[str]]:
     return lines
 
 
-async def on_scores(
-    uow: NotificationsUnitOfWork, p: ScoresRecorded, *, event_id: str, delivery: Delivery, now: datetime
-) -> Queued:
+async def on_scores(uow: NotificationsUnitOfWork, p: ScoresRecorded, *, event_id: str, now: datetime) -> list[Wanted]:
     """New scores: held for the parent's daily digest, or sent at once when the school chose so."""
     settings = await uow.contacts.school_settings(p.school_id)
     subject = await uow.contacts.subject_name(p.class_id, p.subject_code)
     lines = score_lines(p, subject)
     if not lines:
-        return Queued()
+        return []
     if settings.score_mode == "digest":
         await uow.digests.hold(event_id=event_id, school_id=p.school_id, lines=lines, now=now)
-        return Queued()
+        return []
     school = await _school(uow, p.school_id)
     students = await uow.contacts.students(list(lines))
     per_student: list[tuple[str, Kind, dict[str, str]]] = []
@@ -127,9 +143,7 @@ async def on_scores(
         short = [line.removeprefix(f"{subject} ") for line in student_lines]
         values["lines"] = fit_lines(Kind.SCORES, {**values, "lines": ""}, short)
         per_student.append((student_id, Kind.SCORES, values))
-    return await _to_parents(
-        uow, source_id=event_id, school_id=p.school_id, per_student=per_student, delivery=delivery, now=now
-    )
+    return to_parents(source_id=event_id, school_id=p.school_id, per_student=per_student)
 
 
 def _result_summary(s: StudentResult, period: str) -> str:
@@ -148,8 +162,8 @@ def _result_summary(s: StudentResult, period: str) -> str:
 
 
 async def on_results(
-    uow: NotificationsUnitOfWork, p: ClassResultsApproved, *, event_id: str, delivery: Delivery, now: datetime
-) -> Queued:
+    uow: NotificationsUnitOfWork, p: ClassResultsApproved, *, event_id: str, now: datetime
+) -> list[Wanted]:
     """Approved results reach each student's own parents only."""
     school = await _school(uow, p.school_id)
     info = await uow.contacts.class_info(p.class_id)
@@ -169,14 +183,12 @@ async def on_results(
         )
         for s in p.students
     ]
-    return await _to_parents(
-        uow, source_id=event_id, school_id=p.school_id, per_student=per_student, delivery=delivery, now=now
-    )
+    return to_parents(source_id=event_id, school_id=p.school_id, per_student=per_student)
 
 
 async def on_discipline(
-    uow: NotificationsUnitOfWork, p: DisciplineRecorded, *, event_id: str, delivery: Delivery, now: datetime
-) -> Queued:
+    uow: NotificationsUnitOfWork, p: DisciplineRecorded, *, event_id: str, now: datetime
+) -> list[Wanted]:
     """A discipline or reward decision goes to the student's parents."""
     values = {
         **await _school(uow, p.school_id),
@@ -186,19 +198,12 @@ async def on_discipline(
         "date": day(p.date),
         "content": p.content,
     }
-    return await _to_parents(
-        uow,
-        source_id=event_id,
-        school_id=p.school_id,
-        per_student=[(p.student_id, Kind.DISCIPLINE, values)],
-        delivery=delivery,
-        now=now,
-    )
+    return to_parents(source_id=event_id, school_id=p.school_id, per_student=[(p.student_id, Kind.DISCIPLINE, values)])
 
 
 async def on_exemption(
-    uow: NotificationsUnitOfWork, p: ExemptionGranted, *, event_id: str, delivery: Delivery, now: datetime
-) -> Queued:
+    uow: NotificationsUnitOfWork, p: ExemptionGranted, *, event_id: str, now: datetime
+) -> list[Wanted]:
     """A subject exemption is confirmed to the parents (they usually asked for it)."""
     values = {
         **await _school(uow, p.school_id),
@@ -207,19 +212,12 @@ async def on_exemption(
         "subject": p.subject_name,
         "period": f"học kì {'I' if p.semester == 1 else 'II'}" if p.semester else "cả năm",
     }
-    return await _to_parents(
-        uow,
-        source_id=event_id,
-        school_id=p.school_id,
-        per_student=[(p.student_id, Kind.EXEMPTION, values)],
-        delivery=delivery,
-        now=now,
-    )
+    return to_parents(source_id=event_id, school_id=p.school_id, per_student=[(p.student_id, Kind.EXEMPTION, values)])
 
 
 async def on_parent_otp(
-    uow: NotificationsUnitOfWork, p: ParentOtpRequested, *, event_id: str, delivery: Delivery, now: datetime
-) -> Queued:
+    uow: NotificationsUnitOfWork, p: ParentOtpRequested, *, event_id: str, now: datetime
+) -> list[Wanted]:
     """A sign-in code: to the phone identity named, at once, whatever the hour (the code is never logged)."""
     known = await uow.contacts.contact_of_account(p.account_id)
     prefs = DEFAULT_PREFERENCES
@@ -238,4 +236,4 @@ async def on_parent_otp(
         contact=ContactPoints(phone=p.phone, zalo_id=zalo_id),
         preferences=prefs,
     )
-    return await queue(uow, [draft], delivery=delivery, now=now)
+    return [draft]

@@ -231,6 +231,16 @@ attendance_counts = _counts(
     _key("status", sa.String(16)),
 )
 
+# Gradebook events about a class identity has not announced yet (topics are ordered only within themselves):
+# kept in arrival order and applied when the class is opened.
+parked = sa.Table(
+    "rp_parked",
+    metadata,
+    sa.Column("seq", _N, primary_key=True, autoincrement=True),
+    sa.Column("class_id", _ID, nullable=False, index=True),
+    sa.Column("envelope", sa.Text, nullable=False),
+)
+
 # How far the projections got, per topic: the lag metric.
 projection_state = sa.Table(
     "rp_projection_state",
@@ -260,6 +270,7 @@ PROJECTION_TABLES: tuple[sa.Table, ...] = (
     quality_counts,
     subject_result_counts,
     attendance_counts,
+    parked,
     projection_state,
 )
 

@@ -2,9 +2,9 @@
 
 One handler for both topics, idempotent through the inbox (group `reporting.projections`); the bus hands it runs
 of events (`handle_batch`), applied in one transaction whose aggregate deltas are summed and written at commit.
-Gradebook events name a class: its school, year and grade come from the class projected from identity. Identity
-publishes a class long before any score for it; if one arrives first anyway, `ProjectionNotReady` makes the bus
-retry it, and a replay applies the whole identity log before the gradebook's.
+Gradebook events name a class: its school, year and grade come from the class projected from identity. The two
+topics are ordered only within themselves, so a consumer starting from scratch may read a class's scores before
+identity's `ClassOpened`: such events are parked and applied, in order, when the class is opened.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ PROJECTED: tuple[type[EventPayload], ...] = (
 PROJECTED_TYPES = frozenset(t.event_meta().type for t in PROJECTED)
 
 
+CLASS_EVENTS = (ScoresRecorded, ClassResultsApproved, AttendanceRecorded)
+
+
 class ProjectionNotReady(DomainError):
     """An event refers to something identity has not told this service about yet; the bus retries it."""
 
@@ -73,7 +76,39 @@ async def apply_event(uow: ReportingUnitOfWork, event: CloudEvent) -> None:
     if event.type not in PROJECTED_TYPES:
         return
     payload = parse_payload(event.type, event.data)
-    at = event.time
+    if isinstance(payload, CLASS_EVENTS) and not await _class_known(uow, payload.class_id):
+        # Identity has not announced the class yet (a fresh consumer reads both topics at once): keep the event
+        # until it does; its inbox row is written now, the parking is its effect.
+        await uow.session.execute(
+            sa.insert(orm.parked).values(class_id=payload.class_id, envelope=event.model_dump_json())
+        )
+        return
+    await _apply(uow, payload, event.time)
+    if isinstance(payload, ClassOpened):
+        await _unpark(uow, payload.class_id)
+
+
+async def _class_known(uow: ReportingUnitOfWork, class_id: str) -> bool:
+    try:
+        await class_info(uow, class_id)
+    except ProjectionNotReady:
+        return False
+    return True
+
+
+async def _unpark(uow: ReportingUnitOfWork, class_id: str) -> None:
+    """Apply, in arrival order, the events that waited for this class."""
+    t = orm.parked
+    rows = list(await uow.session.execute(sa.select(t).where(t.c.class_id == class_id).order_by(t.c.seq)))
+    if not rows:
+        return
+    await uow.session.execute(sa.delete(t).where(t.c.class_id == class_id))
+    for row in rows:
+        event = CloudEvent.model_validate_json(row.envelope)
+        await _apply(uow, parse_payload(event.type, event.data), event.time)
+
+
+async def _apply(uow: ReportingUnitOfWork, payload: EventPayload, at: datetime) -> None:
     if isinstance(payload, SchoolRegistered):
         await upsert(
             uow.session,

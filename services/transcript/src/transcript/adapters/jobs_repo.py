@@ -71,7 +71,7 @@ class JobRepository:
         rows = await self.session.execute(
             sa.select(i.status, sa.func.count()).where(i.job_id == job_id).group_by(i.status)
         )
-        counts: dict[str, int] = {status: count for status, count in rows.all()}
+        counts: dict[str, int] = {str(r[0]): int(r[1]) for r in rows}
         archives = tuple(
             Archive(
                 class_id=a.class_id,

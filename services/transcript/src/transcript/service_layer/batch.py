@@ -65,17 +65,18 @@ async def create_job(
             latest_year = found[0][2]
             classes = [c for c, _, year in found if year == latest_year]
         running = await uow.jobs.running(school_id=school_id, class_id=class_id)
-        if running:
-            return await _job(uow_factory, running[0]), False
-        students: dict[str, str] = {}
-        for c in classes:
-            for student_id in await uow.transcripts.class_roster(c):
-                students.setdefault(student_id, c)
-        job_id = str(uuid.uuid4())
-        await uow.jobs.add(
-            job_id=job_id, school_id=school_id, class_id=class_id, students=list(students.items()), by=by, at=now
-        )
-        await uow.commit()
+        if not running:
+            students: dict[str, str] = {}
+            for c in classes:
+                for student_id in await uow.transcripts.class_roster(c):
+                    students.setdefault(student_id, c)
+            job_id = str(uuid.uuid4())
+            await uow.jobs.add(
+                job_id=job_id, school_id=school_id, class_id=class_id, students=list(students.items()), by=by, at=now
+            )
+            await uow.commit()
+    if running:
+        return await _job(uow_factory, running[0]), False
     return await _job(uow_factory, job_id), True
 
 

@@ -59,11 +59,12 @@ async function signOut() {
   if (leaving.guard?.() && !confirm("Có điểm chưa lưu. Vẫn đăng xuất và bỏ các thay đổi?")) return;
   leaving.guard = null;
   const s = session();
-  if (s?.refresh) {
-    try { await api(id("/auth/logout"), { method: "POST", body: { refresh_token: s.refresh }, retry: false }); } catch { /* signed out anyway */ }
-  }
+  // Forget the tokens first: the tab is signed out even if the server cannot be reached.
   clearSession();
   location.hash = "#/dang-nhap";
+  if (s?.refresh) {
+    try { await api(id("/auth/logout"), { method: "POST", body: { refresh_token: s.refresh }, auth: false }); } catch { /* signed out anyway */ }
+  }
 }
 
 async function route() {

@@ -5,12 +5,26 @@
 const RATINGS = { "Đ": "Đ", "CĐ": "CĐ", "ĐẠT": "Đ", "CHƯA ĐẠT": "CĐ" };
 const LEVELS = { T: "T", H: "H", C: "C" };
 
-// A score as typed ("6,5", "8", " 7.25 ") → tenths (an integer), or null when it is not a number.
+// A score as typed ("6,5", "8", " 7.25 ", "1e1") → {sign, int, frac} digit strings exactly as Python's Decimal
+// reads it (no floating point), or null when it is not a number.
+function decimalParts(text) {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,3}))?$/.exec(text.replace(",", "."));
+  if (!m || (m[2] === "" && (m[3] ?? "") === "")) return null;
+  let digits = m[2] + (m[3] ?? "");
+  let point = m[2].length + Number(m[4] ?? 0);
+  if (point < 0) { digits = "0".repeat(-point) + digits; point = 0; }
+  if (point > digits.length) digits += "0".repeat(point - digits.length);
+  return { negative: m[1] === "-", int: digits.slice(0, point).replace(/^0+/, "") || "0", frac: digits.slice(point) };
+}
+
+// Tenths (an integer), rounded half up like Decimal ROUND_HALF_UP; null when not a number or outside 0–10 as typed.
 export function scoreTenths(text) {
-  const m = /^(\d{1,3})(?:[.,](\d*))?$/.exec(text);
-  if (!m) return null;
-  const digits = (m[2] || "") + "00";
-  return Number(m[1]) * 10 + Number(digits[0]) + (Number(digits[1]) >= 5 ? 1 : 0);
+  const p = decimalParts(text.trim());
+  if (!p) return null;
+  const zero = p.int === "0" && !/[1-9]/.test(p.frac);
+  if ((p.negative && !zero) || p.int.length > 2 || Number(p.int) > 10 || (p.int === "10" && /[1-9]/.test(p.frac))) return null;
+  const f = p.frac + "00";
+  return Number(p.int) * 10 + Number(f[0]) + (Number(f[1]) >= 5 ? 1 : 0);
 }
 
 export function tenthsText(t) { return `${Math.floor(t / 10)}.${t % 10}`; }
@@ -21,11 +35,10 @@ export function checkCell(accepts, raw, { student = "", column = "" } = {}) {
   if (text === "") return { value: null };
   const who = `Điểm của học sinh ${student} cột ${column}`;
   if (accepts === "score") {
+    if (!decimalParts(text)) return { error: `${who} '${text}' không phải là số.` };
     const t = scoreTenths(text);
-    if (t === null && /^-\d+([.,]\d*)?$/.test(text)) return { error: `${who} '${text}' phải nằm trong khoảng 0–10.` };
-    if (t === null) return { error: `${who} '${text}' không phải là số.` };
     // The range is checked on the value as typed, before rounding: 10.04 is out of range, as on the server.
-    if (Number(text.replace(",", ".")) > 10) return { error: `${who} '${text}' phải nằm trong khoảng 0–10.` };
+    if (t === null) return { error: `${who} '${text}' phải nằm trong khoảng 0–10.` };
     return { value: tenthsText(t) };
   }
   if (accepts === "rating") {
