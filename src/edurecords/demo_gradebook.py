@@ -47,9 +47,11 @@ async def _roster_ready(service: GradebookService, class_ids: list[str], *, time
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
         async with service.uow() as uow:
+            # Roster and directory are two consumers of the same events: wait for both to know every class.
+            known = [await uow.scores.class_info(c) is not None for c in class_ids]
             sizes = [len(await uow.scores.class_students(c)) for c in class_ids]
             subjects = [len(await uow.scores.class_subject_list(c)) for c in class_ids]
-        if all(n == STUDENTS_PER_CLASS for n in sizes) and all(subjects):
+        if all(known) and all(n == STUDENTS_PER_CLASS for n in sizes) and all(subjects):
             return True
         await asyncio.sleep(0.5)
     return False

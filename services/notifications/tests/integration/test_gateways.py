@@ -19,12 +19,14 @@ from edu_shared.contracts.gradebook_records import AttendanceChange, AttendanceR
 from edu_shared.contracts.identity_accounts import ParentOtpRequested
 from edu_shared.testing.processes import free_port
 from notifications.adapters.channels import BrandnameSms, Outgoing, SmtpEmail, ZaloZns
+from notifications.adapters.messages_repo import as_utc
 from notifications.bootstrap import build_gateways
 from notifications.config import BrandnameSettings, KannelSettings, SmtpSettings, ZnsSettings
 from notifications.domain.delivery import SendError
 from notifications.testing import (
     C6A1,
     SCHOOL,
+    VN,
     BrandnameProvider,
     World,
     ZnsProvider,
@@ -125,11 +127,14 @@ async def test_kannel_down_means_retry_later_not_a_lost_message(tmp_path: Path) 
     )
     async with running_notifications(tmp_path, settings=settings, gateways=build_gateways(settings)) as world:
         await choose(world, "g-2", "st-2", ["sms"])
+        world.set_time(datetime(2025, 11, 5, 20, 59, 45))
         await world.publish(absence("st-2", "Nguyễn Thị Anh"))
         stats = await world.service.dispatcher.drain()
         assert stats.retried == 1
         [row] = await world.messages(kind="absence")
         assert row["status"] == "queued" and row["attempts"] == 1 and "unreachable" in row["last_error"]
+        # The retry would fall in the parent's quiet hours (from 21:00): it waits for the morning instead.
+        assert as_utc(row["next_attempt_at"]) == datetime(2025, 11, 6, 6, 30, tzinfo=VN)
 
 
 # --- SMS brandname API (contract) -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from edu_shared.bus.port import EventBus
 from edu_shared.contracts.gradebook import TOPIC as GRADEBOOK_TOPIC
 from edu_shared.contracts.identity import TOPIC as IDENTITY_TOPIC
-from edu_shared.db.uow import IdempotentHandler, idempotent_handler
+from edu_shared.db.uow import IdempotentHandler
 from edu_shared.directory import DirectoryResolver
 from edu_shared.objectstore.port import ObjectStore
 from edu_shared.runtime import ServiceRuntime
@@ -21,7 +21,7 @@ from edu_shared.service import DirectoryService
 from edu_shared.web.app import create_service_app
 from reporting.adapters import orm
 from reporting.config import ReportingSettings
-from reporting.entrypoints.projection_consumer import apply_event
+from reporting.entrypoints.projection_consumer import ProjectionHandler, apply_event
 from reporting.service_layer.projections import ReplayResult, replay
 from reporting.service_layer.uow import ReportingUnitOfWork
 
@@ -50,7 +50,7 @@ class ReportingService(DirectoryService[ReportingUnitOfWork]):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.projections: IdempotentHandler[ReportingUnitOfWork] = idempotent_handler(
+        self.projections: IdempotentHandler[ReportingUnitOfWork] = ProjectionHandler(
             group=self.projections_group, uow=self.uow, apply=apply_event
         )
         self.runtime.subscribe(group=PROJECTIONS_GROUP, topics=list(PROJECTED_TOPICS), handler=self.projections)

@@ -141,8 +141,10 @@ async def test_submitted_signed_and_issued_through_real_signing_events(tr: Trans
         f"/transcripts/{transcript_id}/issue", headers=tr.principal(), json={"reason": "request"}
     )
     assert twice.status_code == 409, twice.text
-    verified = await tr.client.get(f"/verify/{body['verification_code']}")
-    assert verified.json()["status"] == "issued"
+    verified = (await tr.client.get(f"/verify/{body['verification_code']}")).json()
+    assert (verified["status"], verified["version"]) == ("issued", 1)
+    # Third parties check the signed version's content, not the draft that changed since.
+    assert verified["content_sha256"] == frozen["content_sha256"] != issued.json()["content_sha256"]
     kinds = [e["type"] for e in await tr.events("vn.edurecords.transcript.") if ".drafted." not in e["type"]]
     assert kinds == [
         "vn.edurecords.transcript.submitted.v1",

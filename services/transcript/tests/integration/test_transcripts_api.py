@@ -283,6 +283,8 @@ async def test_public_verification_shows_identity_status_and_hash_only(tr: Trans
         "years": [{"school_year": YEAR, "class_name": "6A1"}],
         "content_sha256": body["content_sha256"],
         "updated_at": None,
+        "version": None,
+        "signed_at": None,
     }
     unknown = await tr.client.get("/verify/ZZZZZZZZZZ")
     assert unknown.status_code == 404

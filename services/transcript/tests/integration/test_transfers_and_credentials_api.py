@@ -3,7 +3,8 @@ receiving school only when its manifest and every signature verify; the year's r
 VC-JWT that verifies with the key the school publishes.
 
 Signatures are checked by pyHanko in this service (`LocalSignatureVerifier`, trusting the test root), and once
-through the real signing service's `POST /verify` over HTTP. On SQLite with the filesystem object store, and on PostgreSQL with MinIO.
+through the real signing service's `POST /verify` over HTTP. On SQLite with the filesystem object store, and on
+PostgreSQL with MinIO.
 """
 
 from __future__ import annotations

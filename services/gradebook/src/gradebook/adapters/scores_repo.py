@@ -399,6 +399,17 @@ class ScoreRepository:
             .values(status=c.status, decided_by=c.decided_by, decided_at=c.decided_at, decision_note=c.decision_note)
         )
 
+    async def current_class(self, student_id: str) -> str | None:
+        """The class the student is enrolled in now (the latest active enrolment)."""
+        e = orm.enrolments
+        found = await self.session.scalar(
+            sa.select(e.c.class_id)
+            .where(e.c.student_id == student_id, e.c.active.is_(True))
+            .order_by(e.c.starts_on.desc())
+            .limit(1)
+        )
+        return None if found is None else str(found)
+
     async def sheet_version(self, key: SheetKey) -> int:
         """The sheet's version: how many cell changes it has had (its history only grows)."""
         t = orm.score_history

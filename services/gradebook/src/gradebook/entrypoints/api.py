@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from fastapi import Depends, Path, Query, Request, Response
 
-from edu_shared.auth.permissions import Scope, ScopeResolver
-from edu_shared.auth.principal import ScopeType
-from edu_shared.errors import NotFound
 from edu_shared.web.app import CurrentUser
 from edu_shared.web.directory_api import directory_router
-from gradebook.adapters import orm
 from gradebook.bootstrap import GradebookService
 from gradebook.domain.corrections import Correction, CorrectionStatus, EvidenceFile, check_evidence_size
 from gradebook.domain.locks import Lock, Upcoming
@@ -45,7 +40,7 @@ from gradebook.entrypoints.schemas import (
     StudentScoresRead,
     SubjectYearRead,
 )
-from gradebook.service_layer import evidence, handlers, locking, records
+from gradebook.service_layer import evidence, family, handlers, locking
 from gradebook.service_layer.handlers import Caller, RecordScores, RequestCorrection, Sheet
 from gradebook.service_layer.locking import InspectionWindow, OpenInspectionWindow, SetLock
 
@@ -468,22 +463,6 @@ async def get_class_results(class_id: str, user: CurrentUser, service: ServiceDe
     )
 
 
-@dataclass(frozen=True)
-class _OwnRowOfClass:
-    """Lineage that lets a student's own grants (a parent, the student) reach the class's sheets; used only after
-    the student read was authorized, and only that student's row is returned."""
-
-    resolver: ScopeResolver
-    student_id: str
-    class_id: str
-
-    async def lineage(self, scope: Scope) -> set[Scope]:
-        found = await self.resolver.lineage(scope)
-        if scope[0] == ScopeType.CLASS_SUBJECT and scope[1].split(":", 1)[0] == self.class_id:
-            found.add((ScopeType.STUDENT, self.student_id))
-        return found
-
-
 @router.get("/students/{student_id}/scores", tags=["scores"], summary="Điểm các môn của một học sinh (phụ huynh)")
 async def get_student_scores(
     student_id: str,
@@ -493,37 +472,16 @@ async def get_student_scores(
 ) -> StudentScoresRead:
     """The student's current class and, per subject, the semester's scores and result: for parents and the student
     (their own grants) as for anyone who may read the class."""
-    async with service.uow() as uow:
-        e = orm.enrolments
-        class_id = await uow.scores.session.scalar(
-            sa.select(e.c.class_id)
-            .where(e.c.student_id == student_id, e.c.active.is_(True))
-            .order_by(e.c.starts_on.desc())
-            .limit(1)
-        )
-    if class_id is None:
-        raise NotFound(f"Học sinh {student_id} chưa được xếp lớp.", field="student_id", value=student_id)
-    seen = await records.student_attendance(
-        service.uow, caller=_caller(service, user), class_id=class_id, student_id=student_id
+    found = await family.student_sheets(
+        service.uow, caller=_caller(service, user), student_id=student_id, semester=semester
     )
-    async with service.uow() as uow:
-        subjects = await uow.scores.class_subject_list(class_id)
-    own = Caller(user=user, resolver=_OwnRowOfClass(service.resolver, student_id, class_id))
-    sheets: list[ScoreSheetRead] = []
-    for subject in subjects:
-        sheet = _sheet_read(
-            await handlers.score_sheet(
-                service.uow(), caller=own, class_id=class_id, subject_code=subject.code, semester=semester
-            )
-        )
-        sheets.append(sheet.model_copy(update={"students": [r for r in sheet.students if r.student_id == student_id]}))
-    first = sheets[0] if sheets else None
+    sheets = [_sheet_read(sheet) for sheet in found.sheets]
     return StudentScoresRead(
-        student_id=student_id,
-        full_name=seen.full_name,
-        class_id=class_id,
-        class_name=first.class_name if first else "",
-        school_year=seen.school_year,
+        student_id=found.student_id,
+        full_name=found.full_name,
+        class_id=found.class_id,
+        class_name=sheets[0].class_name if sheets else "",
+        school_year=found.school_year,
         semester=semester,
         subjects=sheets,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -81,6 +81,10 @@ class Sheet:
     version: int = 0
     scheduled_locks: list[Upcoming] = field(default_factory=list)  # not yet in force, soonest first
     layout: SheetLayout | None = None  # what each column accepts (TT22 or TT27)
+
+    def only(self, student_id: str) -> Sheet:
+        """The same sheet holding one student's row (what their parents may see)."""
+        return replace(self, rows=[r for r in self.rows if r.student_id == student_id])
 
 
 def _class_subject_scope(class_id: str, subject_code: str) -> tuple[ScopeType, str]:
@@ -185,7 +189,7 @@ async def record_scores(cmd: RecordScores, uow: GradebookUnitOfWork, *, caller: 
             changes=changes,
             values=values,
             by=caller.user.sub,
-            by_name=caller.user.username,
+            by_name=caller.user.name or caller.user.username,
             source="entry",
         )
         # A column opened for one fix locks again with this save, in this transaction (DOMAIN §4).
@@ -419,7 +423,7 @@ async def request_correction(
             witnesses=cmd.witnesses,
             status="pending",
             requested_by=caller.user.sub,
-            requested_by_name=caller.user.username,
+            requested_by_name=caller.user.name or caller.user.username,
             requested_at=datetime.now(UTC),
         )
         await uow.scores.add_correction(correction)

@@ -21,6 +21,7 @@ from edu_shared.contracts.notifications import MessageDelivered, MessageFailed, 
 from notifications.adapters.channels import ChannelGateway, Outgoing
 from notifications.adapters.messages_repo import MessageRow
 from notifications.domain.delivery import MAX_ATTEMPTS, RateLimiter, SendError, Status, idempotency_key, retry_delay
+from notifications.domain.preferences import not_before
 from notifications.domain.sms import is_gsm7, prepare_sms
 from notifications.domain.templates import Kind
 from notifications.service_layer.queueing import Pricing, queued_event
@@ -163,7 +164,7 @@ class Dispatcher:
                         {
                             "_id": row.id,
                             "status": Status.QUEUED.value,
-                            "next_attempt_at": now + retry_delay(row.attempts),
+                            "next_attempt_at": await _retry_at(unit, row, now + retry_delay(row.attempts)),
                             "last_error": o.error.reason[:500],
                         }
                     )
@@ -178,6 +179,14 @@ class Dispatcher:
             await unit.messages.update_many(updates)
             await unit.commit()
         return stats
+
+
+async def _retry_at(unit: NotificationsUnitOfWork, row: MessageRow, at: datetime) -> datetime:
+    """A retry waits out the parent's quiet hours too (a gateway down at 20:59 must not mean an SMS at 23:00)."""
+    if row.urgent or row.recipient_kind != "guardian":
+        return at
+    prefs = await unit.contacts.preferences_of(row.recipient_id)
+    return not_before(at, prefs, kind=Kind(row.kind))
 
 
 async def fail_over(

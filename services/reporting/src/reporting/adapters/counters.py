@@ -19,6 +19,17 @@ Key = tuple[Any, ...]
 _CHUNK = 2000
 
 
+_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def key_columns(table: sa.Table) -> tuple[str, ...]:
+    """The primary key's column names, looked up once per table (this runs for every counted cell)."""
+    found = _KEYS.get(table.name)
+    if found is None:
+        found = _KEYS[table.name] = tuple(c.name for c in table.primary_key.columns)
+    return found
+
+
 class CounterBuffer:
     """Pending +/- deltas per (table, key)."""
 
@@ -27,8 +38,7 @@ class CounterBuffer:
 
     def add(self, table: sa.Table, n: int = 1, **key: Any) -> None:
         """Move the count under `key` by `n` (negative to take away)."""
-        columns = tuple(c.name for c in table.primary_key.columns)
-        self._deltas[table][tuple(key[c] for c in columns)] += n
+        self._deltas[table][tuple(key[c] for c in key_columns(table))] += n
 
     def __bool__(self) -> bool:
         return any(any(d.values()) for d in self._deltas.values())
@@ -37,7 +47,7 @@ class CounterBuffer:
         """Write every non-zero delta; the buffer is empty afterwards."""
         dialect = (await session.connection()).dialect.name
         for table, deltas in self._deltas.items():
-            columns = [c.name for c in table.primary_key.columns]
+            columns = list(key_columns(table))
             rows = [{**dict(zip(columns, key, strict=True)), "n": n} for key, n in deltas.items() if n]
             for start in range(0, len(rows), _CHUNK):
                 await session.execute(_increment(table, columns, dialect), rows[start : start + _CHUNK])

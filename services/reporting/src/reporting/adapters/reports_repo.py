@@ -26,12 +26,6 @@ async def org_tree(session: AsyncSession) -> tuple[dict[str, str | None], list[t
     schools = [
         (r.id, r.org_unit_id) for r in await session.execute(sa.select(orm.schools.c.id, orm.schools.c.org_unit_id))
     ]
-    known = {s for s, _ in schools}
-    schools += [
-        (r.id, r.org_unit_id)
-        for r in await session.execute(sa.select(orm.directory.schools.c.id, orm.directory.schools.c.org_unit_id))
-        if r.id not in known
-    ]
     return units, schools
 
 

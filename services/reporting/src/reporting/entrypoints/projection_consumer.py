@@ -9,7 +9,10 @@ identity's `ClassOpened`: such events are parked and applied, in order, when the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +34,7 @@ from edu_shared.contracts.identity_people import (
     StudentSnapshot,
     StudentTransferred,
 )
+from edu_shared.db.uow import IdempotentHandler
 from edu_shared.errors import DomainError
 from edu_shared.events.envelope import CloudEvent
 from edu_shared.events.registry import EventPayload, parse_payload
@@ -224,25 +228,70 @@ async def _class_opened(uow: ReportingUnitOfWork, payload: ClassOpened, at: date
     uow.cache.pop(("class", payload.class_id), None)
 
 
+# The run of events being applied (set by `ProjectionHandler.handle_batch`): the first lookup of a student or a
+# class fetches every one the run names in one query, instead of one query per event.
+_RUN: ContextVar[Sequence[CloudEvent]] = ContextVar("reporting_run", default=())
+
+
+class ProjectionHandler(IdempotentHandler[ReportingUnitOfWork]):
+    """The inbox-guarded handler, telling the projections which run of events they are applying."""
+
+    async def handle_batch(self, events: Sequence[CloudEvent], *, topic: str) -> None:
+        token = _RUN.set(events)
+        try:
+            await super().handle_batch(events, topic=topic)
+        finally:
+            _RUN.reset(token)
+
+
+def _named_in_run(field: str, first: str) -> list[str]:
+    ids = {first}
+    for event in _RUN.get():
+        value = event.data.get(field)
+        if isinstance(value, str):
+            ids.add(value)
+    return sorted(ids)
+
+
 async def class_info(uow: ReportingUnitOfWork, class_id: str) -> Any:
     """The projected class (school, year, grade, level); cached for the rest of the transaction."""
     key = ("class", class_id)
     if key not in uow.cache:
         t = orm.classes
-        row = (
-            await uow.session.execute(
-                sa.select(t.c.id, t.c.school_id, t.c.school_year, t.c.grade, t.c.level).where(t.c.id == class_id)
+        wanted = [c for c in _named_in_run("class_id", class_id) if ("class", c) not in uow.cache]
+        for start in range(0, len(wanted), 1000):
+            rows = await uow.session.execute(
+                sa.select(t.c.id, t.c.school_id, t.c.school_year, t.c.grade, t.c.level).where(
+                    t.c.id.in_(wanted[start : start + 1000])
+                )
             )
-        ).first()
-        if row is None:
-            raise ProjectionNotReady(f"Lớp {class_id} chưa có trong dữ liệu báo cáo.", class_id=class_id)
-        uow.cache[key] = row
-    return uow.cache[key]
+            for row in rows:
+                uow.cache[("class", row.id)] = row
+    found = uow.cache.get(key)
+    if found is None:
+        raise ProjectionNotReady(f"Lớp {class_id} chưa có trong dữ liệu báo cáo.", class_id=class_id)
+    return found
 
 
-async def _student_row(uow: ReportingUnitOfWork, student_id: str) -> Any:
-    t = orm.students
-    return (await uow.session.execute(sa.select(t).where(t.c.id == student_id))).first()
+async def _student_row(uow: ReportingUnitOfWork, student_id: str) -> SimpleNamespace | None:
+    """The student as projected so far (this transaction's changes included), None if unknown."""
+    key = ("student", student_id)
+    if key not in uow.cache:
+        t = orm.students
+        wanted = [s for s in _named_in_run("student_id", student_id) if ("student", s) not in uow.cache]
+        for s in wanted:
+            uow.cache[("student", s)] = None
+        for start in range(0, len(wanted), 1000):
+            for row in await uow.session.execute(sa.select(t).where(t.c.id.in_(wanted[start : start + 1000]))):
+                uow.cache[("student", row.id)] = SimpleNamespace(**row._mapping)
+    found: SimpleNamespace | None = uow.cache[key]
+    return found
+
+
+def _save_student(uow: ReportingUnitOfWork, row: SimpleNamespace) -> None:
+    """Keep the new state for the rest of the run; written in one statement with the transaction."""
+    uow.cache[("student", row.id)] = row
+    uow.stage(orm.students, vars(row))
 
 
 def _count_student(uow: ReportingUnitOfWork, cls: Any, *, sex: str, ethnicity: str, n: int) -> None:
@@ -263,8 +312,9 @@ async def _student(uow: ReportingUnitOfWork, student_id: str, school_id: str, s:
     ethnicity = s.ethnicity or ""
     row = await _student_row(uow, student_id)
     if row is None:
-        await uow.session.execute(
-            sa.insert(orm.students).values(
+        _save_student(
+            uow,
+            SimpleNamespace(
                 id=student_id,
                 school_id=school_id,
                 sex=s.sex,
@@ -272,19 +322,15 @@ async def _student(uow: ReportingUnitOfWork, student_id: str, school_id: str, s:
                 status=s.status,
                 class_id=None,
                 updated_at=at,
-            )
+            ),
         )
         return
     if row.class_id is not None and row.status == "active" and (row.sex, row.ethnicity) != (s.sex, ethnicity):
         cls = await class_info(uow, row.class_id)
         _count_student(uow, cls, sex=row.sex, ethnicity=row.ethnicity, n=-1)
         _count_student(uow, cls, sex=s.sex, ethnicity=ethnicity, n=1)
-    t = orm.students
-    await uow.session.execute(
-        sa.update(t)
-        .where(t.c.id == student_id)
-        .values(school_id=school_id, sex=s.sex, ethnicity=ethnicity, updated_at=at)
-    )
+    row.school_id, row.sex, row.ethnicity, row.updated_at = school_id, s.sex, ethnicity, at
+    _save_student(uow, row)
 
 
 async def _place(uow: ReportingUnitOfWork, student_id: str, class_id: str, at: datetime) -> None:
@@ -301,12 +347,8 @@ async def _place(uow: ReportingUnitOfWork, student_id: str, class_id: str, at: d
         if old.school_year == new.school_year:
             _count_student(uow, old, sex=row.sex, ethnicity=row.ethnicity, n=-1)
     _count_student(uow, new, sex=row.sex, ethnicity=row.ethnicity, n=1)
-    t = orm.students
-    await uow.session.execute(
-        sa.update(t)
-        .where(t.c.id == student_id)
-        .values(class_id=class_id, school_id=new.school_id, status="active", updated_at=at)
-    )
+    row.class_id, row.school_id, row.status, row.updated_at = class_id, new.school_id, "active", at
+    _save_student(uow, row)
 
 
 async def _dropped_out(uow: ReportingUnitOfWork, payload: StudentDroppedOut, at: datetime) -> None:
@@ -334,10 +376,8 @@ async def _dropped_out(uow: ReportingUnitOfWork, payload: StudentDroppedOut, at:
             "reason": payload.reason[:255],
         },
     )
-    t = orm.students
-    await uow.session.execute(
-        sa.update(t).where(t.c.id == payload.student_id).values(status="dropped_out", updated_at=at)
-    )
+    row.status, row.updated_at = "dropped_out", at
+    _save_student(uow, row)
 
 
 async def _graduated(uow: ReportingUnitOfWork, payload: StudentGraduated, at: datetime) -> None:
@@ -356,10 +396,8 @@ async def _graduated(uow: ReportingUnitOfWork, payload: StudentGraduated, at: da
         },
     )
     if row is not None:
-        t = orm.students
-        await uow.session.execute(
-            sa.update(t).where(t.c.id == payload.student_id).values(status="graduated", updated_at=at)
-        )
+        row.status, row.updated_at = "graduated", at
+        _save_student(uow, row)
 
 
 # --- gradebook ---------------------------------------------------------------------------------------------

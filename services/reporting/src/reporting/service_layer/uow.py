@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from edu_shared.db.uow import SqlUnitOfWork
 from edu_shared.events.envelope import CloudEvent
 from reporting.adapters import orm
-from reporting.adapters.counters import CounterBuffer
+from reporting.adapters.counters import CounterBuffer, upsert_many
 
 
 def topic_of(event_type: str) -> str:
@@ -37,6 +37,12 @@ class ReportingUnitOfWork(SqlUnitOfWork):
         self.counters = CounterBuffer()
         self.cache = {}
         self.progress = {}
+        self._staged: dict[sa.Table, dict[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def stage(self, table: sa.Table, row: dict[str, Any]) -> None:
+        """Upsert a whole row at commit (the last staged state of each key wins): one statement per table."""
+        key = tuple(row[c.name] for c in table.primary_key.columns)
+        self._staged.setdefault(table, {})[key] = dict(row)
 
     def note_applied(self, event: CloudEvent) -> None:
         """Count an event towards its topic's progress (written with the transaction)."""
@@ -46,6 +52,11 @@ class ReportingUnitOfWork(SqlUnitOfWork):
 
     async def commit(self) -> None:
         """Write the pending aggregate deltas and progress, then commit (outbox included) in one transaction."""
+        if self._staged:
+            dialect = (await self.session.connection()).dialect.name
+            for table, rows in self._staged.items():
+                await upsert_many(self.session, table, list(rows.values()), dialect=dialect)
+            self._staged = {}
         if self.counters:
             await self.counters.flush(self.session)
         for topic, (n, last) in self.progress.items():

@@ -21,6 +21,7 @@ from transcript.domain.assembly import (
     Person,
     TranscriptFacts,
 )
+from transcript.domain.lifecycle import Status
 from transcript.domain.transcript import Guardian, Level, StudentProfile, Transcript, level_of_grade, score
 
 PRINCIPAL_TITLE = "hieu_truong"
@@ -34,7 +35,7 @@ class StoredTranscript:
     document: TranscriptDocument
     content_sha256: str
     updated_at: datetime
-    status: str = "draft"  # the lifecycle's (domain/lifecycle.py); the document itself is always the working draft
+    status: Status = "draft"  # the lifecycle's (domain/lifecycle.py); the document itself is always the working draft
     version: int = 0
     stale: bool = False
     returned_reason: str | None = None

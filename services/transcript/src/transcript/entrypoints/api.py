@@ -211,6 +211,8 @@ async def verify(code: Annotated[str, Path(min_length=4, max_length=32)], servic
         years=[VerifiedYearRead(school_year=y, class_name=c) for y, c in v.years],
         content_sha256=v.content_sha256,
         updated_at=v.updated_at,
+        version=v.version,
+        signed_at=v.signed_at,
     )
 
 

@@ -56,8 +56,10 @@ class VerificationRead(BaseModel):
     student_name: str
     school_name: str
     years: list[VerifiedYearRead]
-    content_sha256: str
+    content_sha256: str = Field(description="SHA-256 của nội dung phiên bản đã ký đang có hiệu lực (nếu có)")
     updated_at: datetime
+    version: int | None = Field(default=None, description="Phiên bản đã ký đang có hiệu lực")
+    signed_at: datetime | None = None
 
 
 class SignatureRead(BaseModel):

@@ -13,7 +13,7 @@ from edu_shared.errors import InvalidInput, NotFound, PermissionDenied
 from transcript.adapters.pdf_transcript import render_pdf
 from transcript.adapters.transcripts_repo import StoredTranscript
 from transcript.adapters.xml_document import render_xml
-from transcript.domain.lifecycle import check_unlocked
+from transcript.domain.lifecycle import check_unlocked, current_valid
 from transcript.domain.transcript import Transcript, YearPage
 from transcript.service_layer.drafts import rebuild_drafts
 from transcript.service_layer.uow import TranscriptUnitOfWork
@@ -190,6 +190,8 @@ class Verification:
     years: list[tuple[str, str]]  # (school year, class name)
     content_sha256: str
     updated_at: datetime
+    version: int | None = None  # the signed version that stands, whose content hash is shown
+    signed_at: datetime | None = None
 
 
 async def verify(uow: TranscriptUnitOfWork, *, code: str) -> Verification:
@@ -197,6 +199,7 @@ async def verify(uow: TranscriptUnitOfWork, *, code: str) -> Verification:
     normalised = code.strip().upper()
     async with uow:
         found = await uow.transcripts.by_code(normalised)
+        valid = current_valid(await uow.versions.of_transcript(found.transcript.id)) if found else None
     if found is None:
         raise NotFound(f"Không có học bạ với mã tra cứu {code}.", field="code", value=code)
     t = found.transcript
@@ -208,6 +211,9 @@ async def verify(uow: TranscriptUnitOfWork, *, code: str) -> Verification:
         student_name=t.profile.full_name,
         school_name=t.school_name,
         years=[(p.school_year, p.class_name) for p in t.pages],
-        content_sha256=found.content_sha256,
+        # Once signed, what a third party checks is the signed version, not the working draft.
+        content_sha256=valid.content_sha256 if valid else found.content_sha256,
         updated_at=found.updated_at,
+        version=valid.version if valid else None,
+        signed_at=valid.signed_at if valid else None,
     )

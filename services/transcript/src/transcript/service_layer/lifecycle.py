@@ -91,7 +91,7 @@ async def submit(
         found = await _stored(uow, transcript_id)
         t = found.transcript
         locked = await uow.versions.locked_years(p.class_id for p in t.pages)
-        check_submittable(found.status, transcript=t, locked_years=locked)  # type: ignore[arg-type]
+        check_submittable(found.status, transcript=t, locked_years=locked)
         steps = signing_steps(t)
         number = found.version + 1
         supersedes = current_valid(await uow.versions.of_transcript(t.id))

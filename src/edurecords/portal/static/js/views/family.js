@@ -27,7 +27,7 @@ async function childSection(studentId, semester = 1) {
     const result = row?.average ?? row?.rating ?? [row?.level, row?.test_score].filter((v) => v != null).join(" / ");
     return h("li", { class: "card subject", "data-subject": s.subject_code },
       h("b", {}, s.subject_name),
-      h("dl", { class: "scores" }, cols.map((c) => [h("dt", {}, c), h("dd", {}, row?.values?.[c] ?? "—")])),
+      h("dl", { class: "scores" }, cols.map((c) => h("div", {}, h("dt", {}, c), h("dd", {}, row?.values?.[c] ?? "—")))),
       h("p", {}, s.assessment === "comment" ? "Kết quả học kì: " : "Điểm trung bình môn học kì: ", h("b", {}, result || "chưa đủ điểm")));
   });
   const t = attendance?.totals?.[`semester${semester}`];
