@@ -103,8 +103,8 @@ EOF
 }
 
 wait_port() {
-  local port="$1" name="$2" out="$3" i
-  for i in $(seq 1 100); do
+  local port="$1" name="$2" out="$3"
+  for _ in $(seq 1 100); do
     port_open 127.0.0.1 "$port" && return 0
     sleep 0.1
   done
@@ -112,8 +112,8 @@ wait_port() {
 }
 
 wait_smsc_online() {
-  local admin="$1" dir="$2" i
-  for i in $(seq 1 100); do
+  local admin="$1" dir="$2"
+  for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$admin/status.txt?password=edu-admin" 2>/dev/null | grep -q "fake.*online"; then
       return 0
     fi
