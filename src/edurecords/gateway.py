@@ -16,19 +16,24 @@ from edu_shared.auth.verify import TokenVerifier
 from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edurecords.demo import seed_demo
 from edurecords.demo_gradebook import seed_demo_gradebook
+from edurecords.demo_signing import with_dev_signing
 from edurecords.portal import mount_portal
 from edurecords.services import SERVICES, BuiltService, build_service
+from signing.config import SigningSettings
 
 log = logging.getLogger(__name__)
 
 
-def build_embedded(*, data_dir: Path) -> tuple[EmbeddedBus, list[BuiltService]]:
+def build_embedded(*, data_dir: Path, demo: bool = False) -> tuple[EmbeddedBus, list[BuiltService]]:
     """Every service on its own SQLite file in `data_dir`, sharing one embedded bus and identity's keys."""
     data_dir = data_dir.resolve()
     bus = EmbeddedBus(EmbeddedBusSettings(path=data_dir / "bus.db"))
     built = []
     for name, spec in SERVICES.items():
         settings = spec.settings_class(data_dir=data_dir)
+        if demo and isinstance(settings, SigningSettings):
+            # The demo's signers get development keys from a local PKI (ADR 0018); never in production.
+            settings = with_dev_signing(settings)
         built.append(build_service(name, settings=settings, bus=bus, manage_lifespan=False))
     identity = built[0].handle
     for service in built[1:]:
@@ -38,7 +43,7 @@ def build_embedded(*, data_dir: Path) -> tuple[EmbeddedBus, list[BuiltService]]:
 
 
 def create_embedded_app(*, data_dir: Path, demo: bool = True) -> FastAPI:
-    bus, built = build_embedded(data_dir=data_dir)
+    bus, built = build_embedded(data_dir=data_dir, demo=demo)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

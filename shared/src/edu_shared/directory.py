@@ -8,6 +8,7 @@ its class.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -104,13 +105,38 @@ async def apply_directory_event(session: AsyncSession, tables: DirectoryTables, 
 
 
 class DirectoryResolver:
-    """`ScopeResolver` over the projection."""
+    """`ScopeResolver` over the projection, with a short-lived cache of complete lineages.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tables: DirectoryTables) -> None:
+    Every request checks a scope, and a lineage climbs class → school → units one query at a time. The org tree
+    changes rarely: a lineage that reached the root is kept for `ttl_s` seconds, and the whole cache is dropped
+    whenever the directory consumer applies an event. A lineage that stopped short (a class or school not yet
+    projected) is never kept, so a grant is not refused for longer than the projection lags.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], tables: DirectoryTables, *, ttl_s: float = 60.0
+    ) -> None:
         self._sessions = sessions
         self._tables = tables
+        self._ttl_s = ttl_s
+        self._cache: dict[Scope, tuple[float, frozenset[Scope]]] = {}
+
+    def invalidate(self) -> None:
+        """Forget every cached lineage (the org tree projection changed)."""
+        self._cache.clear()
 
     async def lineage(self, scope: Scope) -> set[Scope]:
+        cached = self._cache.get(scope)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return set(cached[1])
+        found, complete = await self._climb(scope)
+        if complete and self._ttl_s > 0:
+            self._cache[scope] = (now, frozenset(found))
+        return found
+
+    async def _climb(self, scope: Scope) -> tuple[set[Scope], bool]:
+        """The lineage, and whether it reached the root of the tree."""
         kind, ident = scope
         found: set[Scope] = {scope}
         if kind == ScopeType.CLASS_SUBJECT:
@@ -131,13 +157,18 @@ class DirectoryResolver:
                 )
             elif kind == ScopeType.ORG_UNIT:
                 unit_id = ident
+            complete = kind in (ScopeType.SCHOOL, ScopeType.ORG_UNIT) and unit_id is not None
             units = self._tables.org_units
             for _ in range(32):  # the tree is shallow; the bound guards against a cycle in bad data
                 if unit_id is None:
                     break
                 found.add((ScopeType.ORG_UNIT, unit_id))
-                unit_id = await session.scalar(sa.select(units.c.parent_id).where(units.c.id == unit_id))
-        return found
+                row = (await session.execute(sa.select(units.c.parent_id).where(units.c.id == unit_id))).first()
+                if row is None:  # a unit not projected yet: the climb stopped short
+                    complete = False
+                    break
+                unit_id = row.parent_id
+        return found, complete
 
     async def schools(self) -> list[dict[str, str]]:
         async with self._sessions() as session:

@@ -44,3 +44,4 @@ class DirectoryService(Generic[U]):
 
     async def _apply_directory(self, uow: U, event: CloudEvent) -> None:
         await apply_directory_event(uow.session, self.directory, event)
+        self.resolver.invalidate()

@@ -54,8 +54,9 @@ def absence(student_id: str, name: str) -> AttendanceRecorded:
     )
 
 
-async def eventually(check: Any, *, what: str, rounds: int = 300) -> Any:
-    """Poll `check` until it answers something truthy (servers answer asynchronously); fail saying `what`."""
+async def eventually(check: Any, *, what: str, rounds: int = 1200) -> Any:
+    """Poll `check` until it answers something truthy (servers answer asynchronously; a loaded machine may take
+    a minute); fail saying `what`."""
     for _ in range(rounds):
         value = await check()
         if value:

@@ -17,6 +17,7 @@ from edu_shared.contracts.gradebook_records import (
     ExemptionGranted,
 )
 from edu_shared.contracts.gradebook_results import ClassResultsApproved, StudentResult
+from edu_shared.contracts.transcript import TranscriptIssued
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.testing.servers import RealServers, fresh_postgres_database
 from notifications.bootstrap import build_gateways
@@ -144,6 +145,22 @@ async def test_an_exemption_is_confirmed_to_the_parents(world: World) -> None:
     await world.publish(granted, twice=True)
     [row] = await world.messages(kind="exemption")
     assert row["recipient_id"] == "g-1" and "miễn học môn Giáo dục thể chất (cả năm)" in row["body"]
+
+
+async def test_an_issued_transcript_is_announced_to_the_parents(world: World) -> None:
+    issued = TranscriptIssued(
+        transcript_id="HB7K2M9QX4",
+        school_id=SCHOOL,
+        student_id="st-2",
+        version=1,
+        reason="graduation",
+        issued_by="ht",
+        issued_at=RECORDED,
+    )
+    await world.publish(issued, twice=True)
+    [row] = await world.messages(kind="transcript")
+    assert row["recipient_id"] == "g-2" and "học bạ của Nguyễn Thị Anh" in row["body"]
+    assert row["sms_text"] == "THCS Hoa Lac: hoc ba cua Nguyen Thi Anh da duoc ky so va cap (hoan thanh cap hoc)."
 
 
 async def test_announcement_budget_refusal_and_monthly_report(world: World) -> None:

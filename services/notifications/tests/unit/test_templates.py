@@ -63,3 +63,9 @@ def test_a_long_digest_keeps_one_segment_and_counts_what_it_left_out() -> None:
 def test_otp_sms_is_plain_and_one_segment() -> None:
     sms = prepare_sms(render(Kind.OTP, {"code": "123456", "minutes": "5"}).sms)
     assert (sms.encoding, sms.segments) == ("gsm7", 1)
+
+
+def test_transcript_sms_fits_one_segment_for_every_demo_student() -> None:
+    for name, _ in NAMES:
+        values = {**BASE, "student": name, "reason": "hoàn thành cấp học", "transcript_id": "HB7K2M9QX4"}
+        assert prepare_sms(render(Kind.TRANSCRIPT, values).sms).segments == 1, name

@@ -56,6 +56,17 @@ class SigningSettings(ServiceSettings):
     trust: TrustSettingsConfig = TrustSettingsConfig()
 
     @model_validator(mode="after")
+    def _no_timestamp_without_tsa_in_development(self) -> SigningSettings:
+        # B-T needs a TSA; a development machine has none, so its signatures stay B-B unless a level is chosen.
+        if (
+            self.environment == "development"
+            and self.trust.tsa_url is None
+            and "pades_level" not in self.model_fields_set
+        ):
+            self.pades_level = "B-B"
+        return self
+
+    @model_validator(mode="after")
     def _no_pkcs12_in_production(self) -> SigningSettings:
         # A PKCS#12 file is a private key on a disk; production keys live in tokens, HSMs or a CA's service.
         if self.environment == "production" and (

@@ -19,6 +19,7 @@ from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edu_shared.audit.chain import GENESIS, Anchor, AuditRecord, ChainReport, canonical, entry_hash, verify_chain
+from edu_shared.db.bulk import insert_many
 
 BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -175,7 +176,7 @@ class AuditTrail:
                     "hash": digest,
                 }
             )
-        await self.session.execute(sa.insert(t), rows)
+        await insert_many(self.session, t, rows)
         return {chain: heads[chain] for chain in chains}
 
     async def _lock(self, chains: Sequence[str]) -> None:

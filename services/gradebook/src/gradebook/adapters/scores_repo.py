@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,9 +9,9 @@ from decimal import Decimal
 from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edu_shared.db.bulk import insert_many
 from gradebook.adapters import orm
 from gradebook.domain.corrections import Correction, CorrectionStatus, EvidenceFile
 from gradebook.domain.locks import Lock, LockKind, LockScope
@@ -219,33 +218,11 @@ class ScoreRepository:
             if value is not None
         ]
         if written:
-            await self._insert_many(t, written, update=_UPSERT_SET)
+            await insert_many(self.session, t, written, update=_UPSERT_SET)
 
     async def append_history(self, rows: Sequence[dict[str, object]]) -> None:
         if rows:
-            await self._insert_many(orm.score_history, rows)
-
-    async def _insert_many(
-        self, table: sa.Table, rows: Sequence[Mapping[str, object]], *, update: tuple[str, ...] = ()
-    ) -> None:
-        """Insert rows in one statement; with `update`, a row whose primary key exists replaces those columns.
-
-        On PostgreSQL the rows travel as one array per column through unnest(): executemany made the server run
-        one INSERT per row, most of the database time of a saved sheet. SQLite runs in-process: executemany.
-        """
-        connection = await self.session.connection()
-        names = tuple(rows[0])
-        if connection.dialect.name == "postgresql" and all(r.keys() == rows[0].keys() for r in rows):
-            await self.session.execute(
-                _unnest_insert(table, names, update, connection.dialect), {n: [r[n] for r in rows] for n in names}
-            )
-            return
-        statement: sa.Insert = sa.insert(table)
-        if update:
-            lite = sqlite.insert(table)
-            key = list(table.primary_key.columns)
-            statement = lite.on_conflict_do_update(index_elements=key, set_={c: lite.excluded[c] for c in update})
-        await self.session.execute(statement, list(rows))
+            await insert_many(self.session, orm.score_history, rows)
 
     async def history(self, key: SheetKey) -> list[HistoryRow]:
         t = orm.score_history
@@ -433,20 +410,6 @@ class ScoreRepository:
 _TENTH = Decimal("0.1")
 # Everything but the primary key is replaced when a cell is written again.
 _UPSERT_SET = ("school_id", "score", "rating", "updated_by", "updated_at")
-
-
-@functools.cache
-def _unnest_insert(
-    table: sa.Table, names: tuple[str, ...], update: tuple[str, ...], dialect: sa.Dialect
-) -> sa.TextClause:
-    """INSERT INTO table (names) SELECT * FROM unnest(one array per column) [ON CONFLICT (key) DO UPDATE]."""
-    quote = dialect.identifier_preparer.quote
-    arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect)}[])" for n in names)
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) SELECT * FROM unnest({arrays})"
-    if update:
-        key = ", ".join(quote(c.name) for c in table.primary_key.columns)
-        sql += f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in update)
-    return sa.text(sql)
 
 
 def _cell(score: Decimal | None, rating: str | None) -> CellValue | None:

@@ -47,7 +47,7 @@ from gradebook.service_layer.locking import InspectionWindow, OpenInspectionWind
 router = directory_router()
 
 
-def service_of(request: Request) -> GradebookService:
+async def service_of(request: Request) -> GradebookService:
     service: GradebookService = request.app.state.service
     return service
 

@@ -429,8 +429,9 @@ class IdentityScopeResolver:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        # Identity writes these tables itself and never hears of its changes as events: no cached lineages here.
         self._directory = DirectoryResolver(
-            sessions, DirectoryTables(org_units=orm.org_units, schools=orm.schools, classes=classes)
+            sessions, DirectoryTables(org_units=orm.org_units, schools=orm.schools, classes=classes), ttl_s=0
         )
 
     async def lineage(self, scope: Scope) -> set[Scope]:

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     RESULTS = "results"  # a semester's or the year's approved results
     DISCIPLINE = "discipline"  # a discipline or reward decision
     EXEMPTION = "exemption"  # a subject exemption (miễn học)
+    TRANSCRIPT = "transcript"  # the signed transcript (học bạ) was issued
     OTP = "otp"  # a guardian's sign-in code
     ANNOUNCEMENT = "announcement"  # the school's announcement to a class, a grade or the school
     TEACHER_NOTE = "teacher_note"  # a subject teacher's note to a class's parents
@@ -73,6 +74,11 @@ TEMPLATES: dict[Kind, Template] = {
         title="Miễn học môn {subject}: {student}",
         body="{school} thông báo: học sinh {student}, lớp {class_name}, được miễn học môn {subject} ({period}).",
         sms="{school_short}: {student} lop {class_name} duoc mien hoc mon {subject} ({period})",
+    ),
+    Kind.TRANSCRIPT: Template(
+        title="Học bạ của {student} đã được cấp",
+        body="{school} thông báo: học bạ của {student} đã được ký số và cấp ({reason}). Mã tra cứu: {transcript_id}.",
+        sms="{school_short}: hoc ba cua {student} da duoc ky so va cap ({reason}).",
     ),
     Kind.OTP: Template(
         title="Mã đăng nhập",

@@ -17,6 +17,7 @@ from edu_shared.contracts.gradebook import ScoresRecorded
 from edu_shared.contracts.gradebook_records import AttendanceRecorded, DisciplineRecorded, ExemptionGranted
 from edu_shared.contracts.gradebook_results import ClassResultsApproved
 from edu_shared.contracts.identity_accounts import ParentOtpRequested
+from edu_shared.contracts.transcript import TranscriptIssued
 from edu_shared.events.envelope import CloudEvent
 from edu_shared.events.registry import parse_payload
 from edu_shared.observability.tracing import consumer_span
@@ -34,6 +35,7 @@ TRIGGERS: dict[str, Trigger] = {
     DisciplineRecorded.event_meta().type: triggers.on_discipline,
     ExemptionGranted.event_meta().type: triggers.on_exemption,
     ParentOtpRequested.event_meta().type: triggers.on_parent_otp,
+    TranscriptIssued.event_meta().type: triggers.on_transcript_issued,
 }
 
 

@@ -11,6 +11,7 @@ from edu_shared.contracts.gradebook import ScoresRecorded
 from edu_shared.contracts.gradebook_records import AttendanceRecorded, DisciplineRecorded, ExemptionGranted
 from edu_shared.contracts.gradebook_results import ClassResultsApproved, StudentResult
 from edu_shared.contracts.identity_accounts import ParentOtpRequested
+from edu_shared.contracts.transcript import TranscriptIssued
 from notifications.domain.preferences import DEFAULT_PREFERENCES, ContactPoints
 from notifications.domain.templates import Kind, fit_lines, short_school_name
 from notifications.service_layer.queueing import Delivery, Draft, Queued, queue
@@ -213,6 +214,24 @@ async def on_exemption(
         "period": f"học kì {'I' if p.semester == 1 else 'II'}" if p.semester else "cả năm",
     }
     return to_parents(source_id=event_id, school_id=p.school_id, per_student=[(p.student_id, Kind.EXEMPTION, values)])
+
+
+ISSUE_REASONS = {"graduation": "hoàn thành cấp học", "transfer": "chuyển trường", "request": "theo đề nghị"}
+
+
+async def on_transcript_issued(
+    uow: NotificationsUnitOfWork, p: TranscriptIssued, *, event_id: str, now: datetime
+) -> list[Wanted]:
+    """The signed transcript was issued: the student's parents are told it is ready."""
+    students = await uow.contacts.students([p.student_id])
+    info = students.get(p.student_id)
+    values = {
+        **await _school(uow, p.school_id),
+        "student": info.full_name if info else p.student_id,
+        "reason": ISSUE_REASONS[p.reason],
+        "transcript_id": p.transcript_id,
+    }
+    return to_parents(source_id=event_id, school_id=p.school_id, per_student=[(p.student_id, Kind.TRANSCRIPT, values)])
 
 
 async def on_parent_otp(

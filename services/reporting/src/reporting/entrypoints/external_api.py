@@ -3,7 +3,7 @@ and filtered by `dateLastModified` (changed at or after), within the caller's RE
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -27,6 +27,11 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` của trang trư
 Limit = Annotated[int, Query(ge=1, le=1000)]
 SchoolId = Annotated[str | None, Query(description="Phạm vi: một trường")]
 UnitId = Annotated[str | None, Query(description="Phạm vi: các trường thuộc đơn vị")]
+
+
+def _utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored in UTC); the API always says which zone."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 async def _scope(
@@ -65,7 +70,7 @@ async def list_schools(
             moet_code=r.moet_code,
             name=r.name,
             levels=r.levels.split(","),
-            date_last_modified=r.updated_at,
+            date_last_modified=_utc(r.updated_at),
         )
         for r in rows
     ]
@@ -110,7 +115,7 @@ async def list_classes(
             level=r.level,
             name=r.name,
             students=int(r.students),
-            date_last_modified=r.updated_at,
+            date_last_modified=_utc(r.updated_at),
         )
         for r in rows
     ]
@@ -155,7 +160,7 @@ async def list_results(
             award=r.award,
             absent_sessions=r.absent_sessions,
             subjects=dict(r.subjects),
-            date_last_modified=r.updated_at,
+            date_last_modified=_utc(r.updated_at),
         )
         for r in rows
     ]

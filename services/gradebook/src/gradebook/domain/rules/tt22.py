@@ -152,9 +152,18 @@ def check_level(
 
 
 def _level(scored: Mapping[str, Decimal], comments: Mapping[str, bool], *, lenient: str | None) -> Level:
-    """The level by the circular's table; `lenient` names a scored subject whose floors are not checked."""
+    """The level by the circular's table; `lenient` names a scored subject whose floors are not checked.
+
+    The same conditions as `check_level(...).met`, without building the explanation: a school's recompute calls
+    this for every student, period and spared subject.
+    """
+    failed = sum(1 for ok in comments.values() if not ok)
     for rule in LEVEL_RULES:
-        if check_level(rule, scored, comments, lenient=lenient).met:
+        if failed > rule.max_failed_comments:
+            continue
+        if any(v < rule.floor for code, v in scored.items() if code != lenient):
+            continue
+        if sum(1 for v in scored.values() if v >= rule.count_at) >= rule.min_count:
             return rule.level
     return Level.CHUA_DAT
 
@@ -164,9 +173,13 @@ def learning_result(subjects: Sequence[SubjectOutcome]) -> LearningResult:
     scored = {s.code: s.average for s in subjects if not s.exempt and s.average is not None}
     comments = {s.code: s.passed for s in subjects if not s.exempt and s.passed is not None}
     base = _level(scored, comments, lenient=None)
-    for code in sorted(scored):
-        if _level(scored, comments, lenient=code) - base >= 2:
-            return LearningResult(level=Level(base + 1), unadjusted=base, adjusted_for=code)
+    # Two levels up is out of reach from Khá, and sparing a subject that clears every floor changes nothing:
+    # only students at Đạt or below, and only their subjects under the highest floor, can be adjusted.
+    if base <= Level.DAT:
+        highest_floor = LEVEL_RULES[0].floor
+        for code in sorted(c for c, v in scored.items() if v < highest_floor):
+            if _level(scored, comments, lenient=code) - base >= 2:
+                return LearningResult(level=Level(base + 1), unadjusted=base, adjusted_for=code)
     return LearningResult(level=base, unadjusted=base, adjusted_for=None)
 
 
