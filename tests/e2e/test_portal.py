@@ -604,3 +604,15 @@ def test_grid_of_a_45_student_class_is_interactive_and_its_timing_is_recorded(
             )
         with open(where, "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
+
+
+def test_anyone_can_verify_a_code_or_a_signed_file_without_signing_in(page: Page, platform: Platform) -> None:
+    page.goto(f"{platform.base}/#/xac-thuc/KHONGCO123")
+    expect(page.get_by_role("heading", name="Xác thực học bạ và văn bản ký số")).to_be_visible()
+    expect(page.get_by_text("Không có học bạ nào mang mã KHONGCO123")).to_be_visible()
+    page.get_by_label("Tệp học bạ đã ký (PDF hoặc XML)").set_input_files(
+        files=[{"name": "gia-mao.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7 khong phai hoc ba"}]
+    )
+    page.get_by_role("button", name="Kiểm tra chữ ký").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    _shot(page, "verify")

@@ -198,10 +198,11 @@ def test_a_transcript_is_signed_in_order_issued_and_verifiable(platform: tuple[h
     an, an2, principal = (_sign_in(client, u) for u in ("anvn.thcshoalac", "anvn2.thcshoalac", "binhtt.thcshoalac"))
     _approve_year(client, class_id, student_id, {"toan": an, "ngu_van": an2}, principal)
 
-    # ClassResultsApproved → the transcript service drafts the học bạ.
+    # ClassResultsApproved → the transcript service drafts the học bạ (its directory learns the class meanwhile).
     (summary,) = _eventually(
-        lambda: _ok(client.get(f"{T}/students/{student_id}/transcripts", headers=an)), lambda found: len(found) == 1
-    )
+        lambda: client.get(f"{T}/students/{student_id}/transcripts", headers=an),
+        lambda r: r.status_code == 200 and len(r.json()) == 1,
+    ).json()
     assert (summary["status"], summary["school_years"]) == ("draft", [YEAR])
     transcript_id, code = summary["id"], summary["verification_code"]
 

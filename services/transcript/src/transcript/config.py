@@ -13,7 +13,7 @@ from edu_shared.settings import ServiceSettings
 class TranscriptSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TRANSCRIPT_", env_nested_delimiter="__", extra="ignore")
 
-    # The QR code on every page leads to `<public_base_url>/api/transcript/verify/<code>`; the schools' DID
+    # The QR code on every page leads to the portal page `<public_base_url>/#/xac-thuc/<code>`; the schools' DID
     # documents are published under the same base (did:web).
     public_base_url: str = Field(default="http://localhost:8000", examples=["https://hocba.so-gd.example.vn"])
     # Signatures of an imported package are checked by the signing service at this URL...

@@ -266,15 +266,20 @@ def field_spec(spec: PdfSignatureSpec) -> fields.SigFieldSpec:
 
 
 def lock_existing_field(writer: IncrementalPdfFileWriter, spec: PdfSignatureSpec) -> None:
-    """A field the author placed without a /Lock still gets this signature's FieldMDP lock."""
-    if not spec.lock_fields:
+    """Fields the author placed without a /Lock get FieldMDP locks, all in the first signature's revision.
+
+    Once a signature exists, adding a /Lock to another field is a change the earlier signatures' modification
+    check refuses; so the first signer's revision locks every empty field (each its own, as every signer does)
+    and later revisions leave field dictionaries alone.
+    """
+    if not spec.lock_fields or any(True for _ in fields.enumerate_sig_fields(writer, filled_status=True)):
         return
     for name, _value, ref in fields.enumerate_sig_fields(writer, filled_status=False):
         sig_field = ref.get_object()
-        if name != spec.field_name or "/Lock" in sig_field:
+        if "/Lock" in sig_field:
             continue
-        lock = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=list(spec.lock_fields))
-        sig_field[pdf_name("/Lock")] = lock.as_pdf_object()
+        locked = list(spec.lock_fields) if name == spec.field_name else [name]
+        sig_field[pdf_name("/Lock")] = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=locked).as_pdf_object()
         writer.update_container(sig_field)
 
 

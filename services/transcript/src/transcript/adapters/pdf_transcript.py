@@ -30,8 +30,8 @@ _STATUS: dict[str, str] = {"draft": "Bản nháp (chưa ký)"}
 
 
 def verify_url(base_url: str, code: str) -> str:
-    """Where the QR code leads: the public verification endpoint of the gateway."""
-    return f"{base_url.rstrip('/')}/api/transcript/verify/{code}"
+    """Where the QR code leads: the portal's public verification page (it reads `/api/transcript/verify/<code>`)."""
+    return f"{base_url.rstrip('/')}/#/xac-thuc/{code}"
 
 
 def _national_header(doc: PdfDocument, school_name: str) -> None:

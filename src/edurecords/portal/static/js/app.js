@@ -14,7 +14,10 @@ const routes = [
   [/^#\/chu-nhiem\/([^/]+)(?:\/([a-z-]+))?$/, "homeroom", (m) => [m[1], m[2] || "ket-qua"]],
   [/^#\/duyet(?:\/([a-z-]+))?$/, "principal", (m) => [m[1] || "sua-diem"]],
   [/^#\/hoc-tap$/, "family", () => []],
+  [/^#\/xac-thuc(?:\/([A-Za-z0-9-]+))?$/, "verify", (m) => [m[1] || ""]],
 ];
+// Pages anyone may open without signing in.
+const PUBLIC = /^#\/(dang-nhap|xac-thuc)/;
 
 // A screen with unsaved work sets this; leaving asks first (the browser's beforeunload covers closing the tab).
 export const leaving = { guard: null };
@@ -76,7 +79,7 @@ async function route() {
   }
   leaving.guard = null;
   if (!location.hash || location.hash === "#/") { location.replace(home()); return; }
-  if (!session()?.access && location.hash !== "#/dang-nhap") { location.replace("#/dang-nhap"); return; }
+  if (!session()?.access && !PUBLIC.test(location.hash)) { location.replace("#/dang-nhap"); return; }
   current = location.hash;
   const seq = ++routing.seq;
   renderNav();

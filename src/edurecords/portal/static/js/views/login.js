@@ -21,7 +21,9 @@ function tabs(active) {
 function card(...children) { return h("div", { class: "card" }, ...children); }
 
 function page(title, ...children) {
-  view(title, h("div", { class: "narrow" }, ...children)).classList.add("signin");
+  const verify = h("p", { class: "hint" }, "Cần kiểm tra một học bạ số? ",
+    h("a", { href: "#/xac-thuc" }, "Xác thực học bạ và văn bản ký số"), " (không cần đăng nhập).");
+  view(title, h("div", { class: "narrow" }, ...children, verify)).classList.add("signin");
 }
 
 function form(onsubmit, ...children) {
