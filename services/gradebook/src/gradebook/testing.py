@@ -19,7 +19,6 @@ import httpx
 import sqlalchemy as sa
 
 from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
 from edu_shared.contracts.identity_people import (
     CatalogueSubject,
@@ -33,7 +32,7 @@ from edu_shared.contracts.identity_people import (
 from edu_shared.events.envelope import new_event
 from edu_shared.events.registry import EventPayload
 from edu_shared.objectstore import S3StoreSettings
-from edu_shared.testing.servers import fresh_postgres_database
+from edu_shared.testing.inprocess import database_for, serve_in_process
 from edu_shared.testing.tokens import TokenIssuer, user_with
 from gradebook.adapters import orm
 from gradebook.bootstrap import GradebookService, build, create_app
@@ -245,22 +244,13 @@ async def running_gradebook(
     """A gradebook service on its migrated database (SQLite in `tmp_path`, or the PostgreSQL URL), seeded by `seed`
     (by default the school, classes 6A1 and 6A2 (Toán, GDTC), three students in 6A1 and the Toán teacher of 6A1),
     and an HTTP client. Evidence files go to `object_store`, or to a folder in `tmp_path`."""
-    bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
     settings = GradebookSettings(data_dir=tmp_path, database_url=database_url, object_store=object_store)
-    service = build(settings, bus=bus)
-    issuer = TokenIssuer()
-    service.runtime.verifier = issuer.verifier()
-    app = create_app(service, manage_lifespan=False)
-    await bus.start()
-    await service.runtime.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gradebook") as client:
-            gb = Gradebook(service=service, client=client, issuer=issuer)
-            await seed(gb)
-            yield gb
-    finally:
-        await service.runtime.stop()
-        await bus.close()
+    async with serve_in_process(
+        tmp_path, name="gradebook", build=lambda bus: build(settings, bus=bus), create_app=create_app
+    ) as running:
+        gb = Gradebook(service=running.service, client=running.client, issuer=running.issuer)
+        await seed(gb)
+        yield gb
 
 
 @asynccontextmanager
@@ -274,14 +264,8 @@ async def gradebook_on(
 ) -> AsyncIterator[Gradebook]:
     """`running_gradebook` on SQLite (`backend` "sqlite") or on a fresh database of the PostgreSQL server at
     `postgres_url` ("postgres"), dropped afterwards."""
-    if backend == "sqlite":
-        async with running_gradebook(tmp_path, seed=seed, object_store=object_store) as gb:
-            yield gb
-    elif backend == "postgres":
-        async with (
-            fresh_postgres_database(postgres_url) as url,
-            running_gradebook(tmp_path, url, seed=seed, object_store=object_store) as gb,
-        ):
-            yield gb
-    else:
-        raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")
+    async with (
+        database_for(backend, postgres_url) as url,
+        running_gradebook(tmp_path, url, seed=seed, object_store=object_store) as gb,
+    ):
+        yield gb

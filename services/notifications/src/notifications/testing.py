@@ -24,7 +24,6 @@ import uvicorn
 from fastapi import FastAPI, Request
 
 from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
 from edu_shared.contracts.identity_accounts import AccountCreated, PersonKind
 from edu_shared.contracts.identity_people import (
@@ -40,8 +39,8 @@ from edu_shared.contracts.identity_people import (
 )
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.events.registry import EventPayload
+from edu_shared.testing.inprocess import database_for, serve_in_process
 from edu_shared.testing.processes import free_port
-from edu_shared.testing.servers import fresh_postgres_database
 from edu_shared.testing.tokens import TokenIssuer, user_with
 from notifications.adapters import orm
 from notifications.adapters.channels import ChannelGateway
@@ -246,40 +245,31 @@ async def running_notifications(
 ) -> AsyncIterator[World]:
     """The service on its migrated database (SQLite in `tmp_path`, or the PostgreSQL URL), seeded with the
     identity events of `identity_events()` unless `seed` says otherwise, and an in-process HTTP client."""
-    bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
-    service = build(settings or settings_for(tmp_path, database_url), bus=bus, gateways=gateways or {})
-    issuer = TokenIssuer()
-    service.runtime.verifier = issuer.verifier()
-    app = create_app(service, manage_lifespan=False)
-    await bus.start()
-    await service.runtime.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
-            world = World(
-                service=service, app=app, client=client, issuer=issuer, tmp_path=tmp_path, database_url=database_url
-            )
-            world.set_time(SCHOOL_DAY)
-            await world.publish(*(identity_events() if seed is None else seed))
-            yield world
-    finally:
-        await service.runtime.stop()
-        await bus.close()
+    config = settings or settings_for(tmp_path, database_url)
+    async with serve_in_process(
+        tmp_path,
+        name="notifications",
+        build=lambda bus: build(config, bus=bus, gateways=gateways or {}),
+        create_app=create_app,
+    ) as running:
+        world = World(
+            service=running.service,
+            app=running.app,
+            client=running.client,
+            issuer=running.issuer,
+            tmp_path=tmp_path,
+            database_url=database_url,
+        )
+        world.set_time(SCHOOL_DAY)
+        await world.publish(*(identity_events() if seed is None else seed))
+        yield world
 
 
 @asynccontextmanager
 async def notifications_on(backend: str, tmp_path: Path, postgres_url: str, **kwargs: Any) -> AsyncIterator[World]:
     """`running_notifications` on SQLite ("sqlite") or a fresh PostgreSQL database ("postgres")."""
-    if backend == "sqlite":
-        async with running_notifications(tmp_path, **kwargs) as world:
-            yield world
-    elif backend == "postgres":
-        async with (
-            fresh_postgres_database(postgres_url) as url,
-            running_notifications(tmp_path, url, **kwargs) as world,
-        ):
-            yield world
-    else:
-        raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")
+    async with database_for(backend, postgres_url) as url, running_notifications(tmp_path, url, **kwargs) as world:
+        yield world
 
 
 @contextmanager

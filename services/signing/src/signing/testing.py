@@ -19,7 +19,6 @@ import httpx
 import sqlalchemy as sa
 
 from edu_shared.auth.principal import CurrentUserClaims, Role, RoleGrant, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.identity import SchoolLevel, SchoolRegistered
 from edu_shared.contracts.identity_accounts import AccountCreated, PersonKind
 from edu_shared.contracts.identity_people import StaffRegistered
@@ -27,7 +26,7 @@ from edu_shared.contracts.signing import DocumentRef, SignerSpec, SigningRequest
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.events.registry import EventPayload
 from edu_shared.objectstore import S3StoreSettings
-from edu_shared.testing.servers import fresh_postgres_database
+from edu_shared.testing.inprocess import database_for, serve_in_process
 from edu_shared.testing.tokens import TokenIssuer
 from signing.adapters import orm
 from signing.bootstrap import SigningService, build, create_app
@@ -243,22 +242,16 @@ async def running_signing(
 ) -> AsyncIterator[SigningWorld]:
     """The signing service on its migrated database (SQLite in `tmp_path`, or the PostgreSQL URL), seeded, with an
     HTTP client. Documents go to `object_store`, or to a folder in `tmp_path`."""
-    bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
     config = SigningSettings(data_dir=tmp_path, database_url=database_url, object_store=object_store, **settings)
-    service = build(config, bus=bus, backends=backends, verifier=verifier)
-    issuer = TokenIssuer()
-    service.runtime.verifier = issuer.verifier()
-    app = create_app(service, manage_lifespan=False)
-    await bus.start()
-    await service.runtime.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://signing") as client:
-            world = SigningWorld(service=service, client=client, issuer=issuer)
-            await seed(world)
-            yield world
-    finally:
-        await service.runtime.stop()
-        await bus.close()
+    async with serve_in_process(
+        tmp_path,
+        name="signing",
+        build=lambda bus: build(config, bus=bus, backends=backends, verifier=verifier),
+        create_app=create_app,
+    ) as running:
+        world = SigningWorld(service=running.service, client=running.client, issuer=running.issuer)
+        await seed(world)
+        yield world
 
 
 @asynccontextmanager
@@ -273,18 +266,10 @@ async def signing_on(
     **settings: Any,
 ) -> AsyncIterator[SigningWorld]:
     """`running_signing` on SQLite ("sqlite") or on a fresh database of the PostgreSQL server ("postgres")."""
-    if backend == "sqlite":
-        async with running_signing(
-            tmp_path, backends=backends, verifier=verifier, object_store=object_store, **settings
-        ) as world:
-            yield world
-    elif backend == "postgres":
-        async with (
-            fresh_postgres_database(postgres_url) as url,
-            running_signing(
-                tmp_path, backends=backends, verifier=verifier, database_url=url, object_store=object_store, **settings
-            ) as w,
-        ):
-            yield w
-    else:
-        raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")
+    async with (
+        database_for(backend, postgres_url) as url,
+        running_signing(
+            tmp_path, backends=backends, verifier=verifier, database_url=url, object_store=object_store, **settings
+        ) as world,
+    ):
+        yield world

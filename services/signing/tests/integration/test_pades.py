@@ -177,6 +177,30 @@ async def test_a_field_placed_by_the_author_is_filled_and_locked(
     assert (await Verifier(trust).verify_pdf(pdf)).valid
 
 
+async def test_fields_placed_by_the_author_are_signed_one_after_another_and_all_stay_valid(
+    trust: TrustSettings, p12_files: dict[str, Path], p12_password: str, school_pdf: bytes
+) -> None:
+    # A requester's PDF (the transcript) places every field without /Lock; locking a field after the first
+    # signature would be a modification the earlier signatures' check refuses.
+    writer = IncrementalPdfFileWriter(BytesIO(school_pdf))
+    fields.append_signature_field(writer, fields.SigFieldSpec("Sig_GV", box=(40, 80, 240, 140)))
+    fields.append_signature_field(writer, fields.SigFieldSpec("Sig_HT", box=(360, 80, 560, 140)))
+    buffer = BytesIO()
+    writer.write(buffer)
+    teacher = await _signer(trust, p12_files, p12_password, "teacher")
+    principal = await _signer(trust, p12_files, p12_password, "principal")
+    first = PdfSignatureSpec("Sig_GV", "Xác nhận", "Hòa Lạc", certify=True, lock_fields=("Sig_GV",), level="B-B")
+    pdf = await teacher.sign_pdf(buffer.getvalue(), first)
+    second = PdfSignatureSpec("Sig_HT", "Phê duyệt", "Hòa Lạc", lock_fields=("Sig_HT",), level="B-B")
+    pdf = await principal.sign_pdf(pdf, second)
+    report = await Verifier(trust).verify_pdf(pdf)
+    assert report.valid, report
+    assert [s.fieldmdp.fields for s in PdfFileReader(BytesIO(pdf)).embedded_signatures if s.fieldmdp] == [
+        ["Sig_GV"],
+        ["Sig_HT"],
+    ]
+
+
 async def test_a_signature_larger_than_the_reservation_is_retried_with_an_estimate(
     trust: TrustSettings, p12_files: dict[str, Path], p12_password: str, school_pdf: bytes
 ) -> None:

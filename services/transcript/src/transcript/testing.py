@@ -22,7 +22,6 @@ from minio.deleteobjects import DeleteObject
 from pydantic import SecretStr
 
 from edu_shared.auth.principal import Role, ScopeType
-from edu_shared.bus.embedded import EmbeddedBus, EmbeddedBusSettings
 from edu_shared.contracts.gradebook_results import ClassResultsApproved, StudentResult, SubjectResult
 from edu_shared.contracts.identity import OrgUnitKind, OrgUnitRegistered, SchoolLevel, SchoolRegistered
 from edu_shared.contracts.identity_people import (
@@ -40,7 +39,8 @@ from edu_shared.contracts.identity_people import (
 from edu_shared.events.envelope import CloudEvent, new_event
 from edu_shared.events.registry import EventPayload, event_registry
 from edu_shared.objectstore.settings import S3StoreSettings
-from edu_shared.testing.servers import S3Location, fresh_postgres_database
+from edu_shared.testing.inprocess import database_for, serve_in_process
+from edu_shared.testing.servers import S3Location
 from edu_shared.testing.tokens import TokenIssuer, user_with
 from transcript.adapters import orm
 from transcript.bootstrap import TranscriptService, build, create_app
@@ -305,25 +305,18 @@ async def running_transcripts(
 ) -> AsyncIterator[Transcripts]:
     """A transcript service on its migrated database (SQLite in `tmp_path`, or the PostgreSQL URL) and object
     store (the filesystem store in `tmp_path`, or the S3 bucket), seeded."""
-    bus = EmbeddedBus(EmbeddedBusSettings(path=tmp_path / "bus.db"))
     settings = TranscriptSettings(
         data_dir=tmp_path, database_url=database_url, public_base_url="https://hocba.test", object_store=object_store
     )
-    service = build(settings, bus=bus)
-    issuer = TokenIssuer()
-    service.runtime.verifier = issuer.verifier()
-    app = create_app(service, manage_lifespan=False)
-    await bus.start()
-    await service.runtime.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://transcript") as client:
-            tr = Transcripts(service=service, client=client, issuer=issuer)
+    async with serve_in_process(
+        tmp_path, name="transcript", build=lambda bus: build(settings, bus=bus), create_app=create_app
+    ) as running:
+        tr = Transcripts(service=running.service, client=running.client, issuer=running.issuer)
+        try:
             await seed(tr)
             yield tr
-    finally:
-        await service.stop_jobs()
-        await service.runtime.stop()
-        await bus.close()
+        finally:
+            await running.service.stop_jobs()
 
 
 @asynccontextmanager
@@ -331,14 +324,8 @@ async def transcripts_on(
     backend: str, tmp_path: Path, postgres_url: str, *, object_store: S3StoreSettings | None = None
 ) -> AsyncIterator[Transcripts]:
     """`running_transcripts` on SQLite ("sqlite") or on a fresh database of the PostgreSQL server ("postgres")."""
-    if backend == "sqlite":
-        async with running_transcripts(tmp_path, object_store=object_store) as tr:
-            yield tr
-    elif backend == "postgres":
-        async with (
-            fresh_postgres_database(postgres_url) as url,
-            running_transcripts(tmp_path, url, object_store=object_store) as tr,
-        ):
-            yield tr
-    else:
-        raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")
+    async with (
+        database_for(backend, postgres_url) as url,
+        running_transcripts(tmp_path, url, object_store=object_store) as tr,
+    ):
+        yield tr

@@ -190,7 +190,7 @@ async def test_pdf_has_the_values_the_code_and_an_empty_field_per_signer(tr: Tra
     code = (await tr.client.get(f"/transcripts/{transcript_id}", headers=tr.parent())).json()["verification_code"]
     assert "Nguyễn Thị Ánh" in text and "Trần Văn Bình" in text and "Tư duy tốt," in text
     assert text.count(f"Mã tra cứu: {code}") == text.count("\f")  # every page
-    assert f"https://hocba.test/api/transcript/verify/{code}" in text
+    assert f"https://hocba.test/#/xac-thuc/{code}" in text
     fields = {name: value for name, value, _ in enumerate_sig_fields(PdfFileReader(BytesIO(r.content)))}
     assert set(fields) == {
         "Sig_2025_2026_GVBM_ngu_van",
