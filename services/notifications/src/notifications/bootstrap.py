@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from edu_shared.bus.port import EventBus
 from edu_shared.contracts.gradebook import TOPIC as GRADEBOOK_TOPIC
 from edu_shared.contracts.identity import TOPIC as IDENTITY_TOPIC
+from edu_shared.contracts.signing import TOPIC as SIGNING_TOPIC
 from edu_shared.contracts.transcript import TOPIC as TRANSCRIPT_TOPIC
 from edu_shared.db.uow import idempotent_handler
 from edu_shared.directory import DirectoryResolver
@@ -71,7 +72,7 @@ class NotificationsService(DirectoryService[NotificationsUnitOfWork]):
         )
         self.runtime.subscribe(
             group="triggers",
-            topics=[GRADEBOOK_TOPIC, IDENTITY_TOPIC, TRANSCRIPT_TOPIC],
+            topics=[GRADEBOOK_TOPIC, IDENTITY_TOPIC, TRANSCRIPT_TOPIC, SIGNING_TOPIC],
             handler=TriggerHandler(group=f"{self.runtime.name}.triggers", uow=self.uow, delivery=lambda: self.delivery),
         )
 

@@ -152,6 +152,33 @@ async def test_rating_rates_by_subject(fed: Reporting, truth: Truth) -> None:
     assert rows["gdtc"]["r_cd"] == sum(1 for m in gdtc if m == "CĐ")
 
 
+async def test_rating_rates_by_class_within_a_school_and_for_one_class(fed: Reporting, truth: Truth) -> None:
+    school = "sch-00001"
+    rows = _rows(await fed.report("ratings", school_year=YEAR, school_id=school, group="class", subject_code="toan"))
+    classes = {c: truth.classes[c].name for c in truth.classes if truth.classes[c].school_id == school}
+    expected = {
+        classes[c]: sum(1 for cc, s in truth.results if cc == c for m in s.subjects if m.code == "toan")
+        for c in classes
+    }
+    assert {r["group"]: r["total"] for r in rows} == expected
+    below_5 = {
+        classes[c]: sum(
+            1
+            for cc, s in truth.results
+            if cc == c
+            for m in s.subjects
+            if m.code == "toan" and isinstance(m.year, float) and 3.5 <= m.year < 5
+        )
+        for c in classes
+    }
+    assert {r["group"]: r["b_35"] for r in rows} == below_5
+    one = next(iter(classes))
+    by_subject = _rows(await fed.report("ratings", school_year=YEAR, class_id=one))
+    assert {r["group"] for r in by_subject} == {m.code for cc, s in truth.results if cc == one for m in s.subjects}
+    wide = await fed.report("ratings", school_year=YEAR, group="class")
+    assert wide.status_code == 422 and wide.json()["field"] == "group"
+
+
 async def test_attendance_and_entry_progress(fed: Reporting, truth: Truth) -> None:
     total = Counter[str]()
     for semester in (1, 2):

@@ -180,6 +180,21 @@ class ContactsRepository:
         found = await self._s.scalar(sa.select(t.c.guardian_id).where(t.c.account_id == account_id))
         return str(found) if found is not None else None
 
+    async def staff_of_account(self, account_id: str) -> str | None:
+        t = orm.staff_accounts
+        found = await self._s.scalar(sa.select(t.c.staff_id).where(t.c.account_id == account_id))
+        return str(found) if found is not None else None
+
+    async def staff_accounts(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        """Each staff member's app account, for those identity has created one for."""
+        if not staff_ids:
+            return {}
+        t = orm.staff_accounts
+        rows = await self._s.execute(
+            sa.select(t.c.staff_id, t.c.account_id).where(t.c.staff_id.in_(staff_ids)).order_by(t.c.account_id)
+        )
+        return {str(r.staff_id): str(r.account_id) for r in rows}
+
     async def contact_of_account(self, account_id: str) -> tuple[str, ContactPoints] | None:
         """The guardian behind an app account and where they can be reached (for one-time codes)."""
         guardian_id = await self.guardian_of_account(account_id)

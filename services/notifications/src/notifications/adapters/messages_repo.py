@@ -47,6 +47,12 @@ class MessageRow:
     read_at: datetime | None
 
 
+def _owner(recipient_id: str, staff: bool) -> sa.ColumnElement[bool]:
+    """One inbox: a staff member's messages and a family's never mix, whatever their ids look like."""
+    kind = m.c.recipient_kind == "staff" if staff else m.c.recipient_kind != "staff"
+    return sa.and_(m.c.recipient_id == recipient_id, kind)
+
+
 def _row(r: Any) -> MessageRow:
     x = r._mapping
     return MessageRow(
@@ -145,18 +151,18 @@ class MessagesRepository:
         row = (await self._s.execute(sa.select(m).where(m.c.id == message_id))).first()
         return _row(row) if row is not None else None
 
-    async def inbox(self, *, guardian_id: str, limit: int, unread_only: bool) -> list[MessageRow]:
+    async def inbox(self, *, guardian_id: str, limit: int, unread_only: bool, staff: bool = False) -> list[MessageRow]:
         query = sa.select(m).where(
-            m.c.recipient_id == guardian_id, m.c.channel == "inapp", m.c.status == Status.DELIVERED.value
+            _owner(guardian_id, staff), m.c.channel == "inapp", m.c.status == Status.DELIVERED.value
         )
         if unread_only:
             query = query.where(m.c.read_at.is_(None))
         return [_row(r) for r in await self._s.execute(query.order_by(m.c.created_at.desc(), m.c.id).limit(limit))]
 
-    async def unread_count(self, *, guardian_id: str) -> int:
+    async def unread_count(self, *, guardian_id: str, staff: bool = False) -> int:
         count = await self._s.scalar(
             sa.select(sa.func.count()).where(
-                m.c.recipient_id == guardian_id,
+                _owner(guardian_id, staff),
                 m.c.channel == "inapp",
                 m.c.status == Status.DELIVERED.value,
                 m.c.read_at.is_(None),
@@ -164,10 +170,10 @@ class MessagesRepository:
         )
         return int(count or 0)
 
-    async def mark_read(self, *, guardian_id: str, message_id: str, at: datetime) -> bool:
+    async def mark_read(self, *, guardian_id: str, message_id: str, at: datetime, staff: bool = False) -> bool:
         found = await self._s.execute(
             sa.update(m)
-            .where(m.c.id == message_id, m.c.recipient_id == guardian_id, m.c.channel == "inapp")
+            .where(m.c.id == message_id, _owner(guardian_id, staff), m.c.channel == "inapp")
             .values(read_at=sa.func.coalesce(m.c.read_at, at))
         )
         return bool(found.rowcount)  # type: ignore[attr-defined]

@@ -35,6 +35,14 @@ guardian_accounts = sa.Table(
     sa.Column("guardian_id", sa.String(64), nullable=False, index=True),
 )
 
+# A staff member's (CBCNV) app account: where reminders to sign (DOMAIN §4) are read.
+staff_accounts = sa.Table(
+    "staff_accounts",
+    metadata,
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("staff_id", sa.String(64), nullable=False, index=True),
+)
+
 guardian_links = sa.Table(
     "guardian_links",
     metadata,

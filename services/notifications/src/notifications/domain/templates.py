@@ -30,6 +30,7 @@ class Kind(StrEnum):
     ANNOUNCEMENT = "announcement"  # the school's announcement to a class, a grade or the school
     TEACHER_NOTE = "teacher_note"  # a subject teacher's note to a class's parents
     ADMIN = "admin"  # the Sở's or a unit's message to a contact group
+    SIGNING_REMINDER = "signing_reminder"  # to a staff member: a document waits for their signature (DOMAIN §4)
 
 
 # Codes expire in minutes: quiet hours and opt-outs do not apply to them.
@@ -92,6 +93,11 @@ TEMPLATES: dict[Kind, Template] = {
         sms="GV {subject} lop {class_name}: {text}",
     ),
     Kind.ADMIN: Template(title="{title}", body="{sender} thông báo: {text}", sms="{sender}: {text}"),
+    Kind.SIGNING_REMINDER: Template(
+        title="Nhắc ký số: {title}",
+        body="{title} đang chờ thầy/cô ký từ ngày {since} ({role}, bước {step}). Mời thầy/cô vào mục Ký số để ký.",
+        sms="Nhac ky so: {title} dang cho thay/co ky tu ngay {since}.",
+    ),
 }
 
 

@@ -114,20 +114,20 @@ async def get_inbox(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     unread_only: bool = False,
 ) -> InboxRead:
-    """The calling parent's in-app messages, newest first."""
+    """The caller's in-app messages, newest first: a parent's, or a staff member's reminders to sign."""
     items, unread = await handlers.inbox(user, service.uow(), limit=limit, unread_only=unread_only)
     return InboxRead(items=[_item(m) for m in items], unread=unread)
 
 
 @router.get("/me/inbox/unread-count", summary="Số tin chưa đọc", tags=["parents"])
 async def get_unread(service: ServiceDep, user: CurrentUser) -> UnreadRead:
-    """How many in-app messages the calling parent has not read."""
+    """How many in-app messages the caller (a parent or a staff member) has not read."""
     return UnreadRead(unread=await handlers.unread_count(user, service.uow()))
 
 
 @router.post("/me/inbox/{message_id}/read", status_code=204, summary="Đánh dấu đã đọc", tags=["parents"])
 async def post_read(message_id: str, service: ServiceDep, user: CurrentUser) -> Response:
-    """Mark one of the calling parent's messages read."""
+    """Mark one of the caller's own messages read."""
     await handlers.mark_read(user, service.uow(), message_id=message_id)
     return Response(status_code=204)
 

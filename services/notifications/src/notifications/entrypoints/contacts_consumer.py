@@ -112,6 +112,11 @@ async def apply_contact_event(session: AsyncSession, event: CloudEvent) -> None:
             await _upsert(
                 session, t, t.c.account_id == p.account_id, {"account_id": p.account_id, "guardian_id": p.person_id}
             )
+        elif p.person_kind == PersonKind.STAFF and p.person_id is not None:
+            t = orm.staff_accounts
+            await _upsert(
+                session, t, t.c.account_id == p.account_id, {"account_id": p.account_id, "staff_id": p.person_id}
+            )
     elif isinstance(p, StudentRegistered | StudentProfileChanged):
         s = orm.students
         snapshot = p.student

@@ -1,4 +1,4 @@
-"""Consumer of gradebook and identity events that become messages to parents (absence, scores, results, codes).
+"""Consumer of events that become messages: to parents (absence, scores, results, codes), to staff (reminders to sign).
 
 A run of events (what the bus adapters hand `handle_batch`) is applied in one unit of work: each event's wanted
 messages are collected, the students' guardians are looked up once and every draft is queued together, beside
@@ -17,6 +17,7 @@ from edu_shared.contracts.gradebook import ScoresRecorded
 from edu_shared.contracts.gradebook_records import AttendanceRecorded, DisciplineRecorded, ExemptionGranted
 from edu_shared.contracts.gradebook_results import ClassResultsApproved
 from edu_shared.contracts.identity_accounts import ParentOtpRequested
+from edu_shared.contracts.signing import SigningReminderDue
 from edu_shared.contracts.transcript import TranscriptIssued
 from edu_shared.events.envelope import CloudEvent
 from edu_shared.events.registry import parse_payload
@@ -36,6 +37,7 @@ TRIGGERS: dict[str, Trigger] = {
     ExemptionGranted.event_meta().type: triggers.on_exemption,
     ParentOtpRequested.event_meta().type: triggers.on_parent_otp,
     TranscriptIssued.event_meta().type: triggers.on_transcript_issued,
+    SigningReminderDue.event_meta().type: triggers.on_signing_reminder,
 }
 
 

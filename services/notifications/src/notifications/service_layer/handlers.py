@@ -46,6 +46,22 @@ async def _guardian(uow: NotificationsUnitOfWork, user: CurrentUserClaims) -> st
     return guardian_id
 
 
+@dataclass(frozen=True)
+class InboxOwner:
+    """Whose in-app inbox a token opens: a guardian's, or a staff member's (reminders to sign)."""
+
+    recipient_id: str
+    staff: bool = False
+
+
+async def _inbox_owner(uow: NotificationsUnitOfWork, user: CurrentUserClaims) -> InboxOwner:
+    """A staff account reads its own inbox (no parent role needed); any other token must be a parent's."""
+    staff_id = await uow.contacts.staff_of_account(user.sub)
+    if staff_id is not None:
+        return InboxOwner(staff_id, staff=True)
+    return InboxOwner(await _guardian(uow, user))
+
+
 async def get_preferences(user: CurrentUserClaims, uow: NotificationsUnitOfWork) -> Preferences:
     """A parent's own preferences (the defaults until they change them)."""
     async with uow:
@@ -75,23 +91,29 @@ async def set_preferences(cmd: SetPreferences, user: CurrentUserClaims, uow: Not
 async def inbox(
     user: CurrentUserClaims, uow: NotificationsUnitOfWork, *, limit: int, unread_only: bool
 ) -> tuple[list[MessageRow], int]:
-    """A parent's in-app messages, newest first, and how many are unread."""
+    """A parent's or a staff member's in-app messages, newest first, and how many are unread."""
     async with uow:
-        guardian_id = await _guardian(uow, user)
-        items = await uow.messages.inbox(guardian_id=guardian_id, limit=limit, unread_only=unread_only)
-        return items, await uow.messages.unread_count(guardian_id=guardian_id)
+        o = await _inbox_owner(uow, user)
+        items = await uow.messages.inbox(
+            guardian_id=o.recipient_id, limit=limit, unread_only=unread_only, staff=o.staff
+        )
+        return items, await uow.messages.unread_count(guardian_id=o.recipient_id, staff=o.staff)
 
 
 async def unread_count(user: CurrentUserClaims, uow: NotificationsUnitOfWork) -> int:
     async with uow:
-        return await uow.messages.unread_count(guardian_id=await _guardian(uow, user))
+        o = await _inbox_owner(uow, user)
+        return await uow.messages.unread_count(guardian_id=o.recipient_id, staff=o.staff)
 
 
 async def mark_read(user: CurrentUserClaims, uow: NotificationsUnitOfWork, *, message_id: str) -> None:
-    """Mark one of the parent's own messages read (another family's message is simply not found)."""
+    """Mark one of the caller's own messages read (another family's message is simply not found)."""
     async with uow:
-        guardian_id = await _guardian(uow, user)
-        if not await uow.messages.mark_read(guardian_id=guardian_id, message_id=message_id, at=datetime.now(UTC)):
+        o = await _inbox_owner(uow, user)
+        read = await uow.messages.mark_read(
+            guardian_id=o.recipient_id, message_id=message_id, at=datetime.now(UTC), staff=o.staff
+        )
+        if not read:
             raise NotFound("Không có tin nhắn này trong hộp thư.", field="message_id", value=message_id)
         await uow.commit()
 

@@ -11,8 +11,9 @@ from edu_shared.contracts.gradebook import ScoresRecorded
 from edu_shared.contracts.gradebook_records import AttendanceRecorded, DisciplineRecorded, ExemptionGranted
 from edu_shared.contracts.gradebook_results import ClassResultsApproved, StudentResult
 from edu_shared.contracts.identity_accounts import ParentOtpRequested
+from edu_shared.contracts.signing import SigningReminderDue
 from edu_shared.contracts.transcript import TranscriptIssued
-from notifications.domain.preferences import DEFAULT_PREFERENCES, ContactPoints
+from notifications.domain.preferences import DEFAULT_PREFERENCES, LOCAL_TZ, ContactPoints, Preferences
 from notifications.domain.templates import Kind, fit_lines, short_school_name
 from notifications.service_layer.queueing import Delivery, Draft, Queued, queue
 from notifications.service_layer.uow import NotificationsUnitOfWork
@@ -256,3 +257,45 @@ async def on_parent_otp(
         preferences=prefs,
     )
     return [draft]
+
+
+SIGNER_ROLES = {
+    "subject_teacher": "giáo viên bộ môn",
+    "homeroom_teacher": "giáo viên chủ nhiệm",
+    "principal": "hiệu trưởng",
+    "vice_principal": "phó hiệu trưởng",
+    "school_seal": "đóng dấu",
+}
+# Staff have no preferences of their own: a reminder to sign goes to the app only, outside the default quiet hours.
+STAFF_PREFERENCES = Preferences(channels=("inapp",))
+
+
+async def on_signing_reminder(
+    uow: NotificationsUnitOfWork, p: SigningReminderDue, *, event_id: str, now: datetime
+) -> list[Wanted]:
+    """A signing step waited too long: each pending signer gets an in-app reminder, read with their staff account.
+
+    The inbox is keyed by staff id, so a signer whose account identity has not created yet finds the reminder
+    there once it exists (ADR 0021); the school seal has no person and gets nothing.
+    """
+    staff_ids = sorted({s.staff_id for s in p.signers if s.staff_id is not None})
+    accounts = await uow.contacts.staff_accounts(staff_ids)
+    since = p.waiting_since.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
+    drafts: list[Wanted] = []
+    for signer in p.signers:
+        if signer.staff_id is None:
+            continue
+        account = accounts.get(signer.staff_id, f"staff:{signer.staff_id}")
+        drafts.append(
+            Draft(
+                source_id=event_id,
+                school_id=p.school_id,
+                recipient_kind="staff",
+                recipient_id=signer.staff_id,
+                kind=Kind.SIGNING_REMINDER,
+                values={"title": p.title, "since": since, "role": SIGNER_ROLES[signer.role], "step": str(p.step)},
+                contact=ContactPoints(account=account),
+                preferences=STAFF_PREFERENCES,
+            )
+        )
+    return drafts

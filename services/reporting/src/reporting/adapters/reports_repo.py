@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import orm
-from reporting.domain.marks import Mark, column_kind
+from reporting.domain.marks import Mark, column_kind, parse_mark
 from reporting.domain.scope import ReportScope
 
 
@@ -115,6 +115,27 @@ async def class_score_hist(
         b = Mark(value=r.value, rating=r.rating).bucket
         counts[b] = counts.get(b, 0) + 1
     return counts
+
+
+async def class_subject_buckets(
+    session: AsyncSession, *, scope: ReportScope, school_year: str, period: str, subject_code: str | None
+) -> list[tuple[str, str, str, int]]:
+    """(class id, subject, bucket, count) from the approved results of the scope's schools (one class if a class)."""
+    t = orm.results
+    query = sa.select(t.c.class_id, t.c.subjects).where(
+        t.c.school_year == school_year, t.c.period == period, *in_scope(t.c.school_id, scope)
+    )
+    if scope.kind == "class":
+        query = query.where(t.c.class_id == scope.id)
+    counts: dict[tuple[str, str, str], int] = {}
+    for r in await session.execute(query):
+        for subject, raw in dict(r.subjects).items():
+            mark = parse_mark(raw)
+            if mark is None or (subject_code is not None and subject != subject_code):
+                continue
+            key = (r.class_id, subject, mark.bucket)
+            counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in counts.items()]
 
 
 async def entry_progress(session: AsyncSession, *, scope: ReportScope, school_year: str, semester: int) -> list[Any]:

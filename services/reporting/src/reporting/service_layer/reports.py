@@ -448,28 +448,53 @@ _RATED = (
 async def ratings(q: ReportQuery, uow: ReportingUnitOfWork, scope: ReportScope) -> Report:
     """Tỉ lệ xếp loại theo môn: approved subject results in score bands and ratings, by subject (or school, grade)."""
     t = orm.subject_result_counts
-    group = {"grade": "grade", "school": "school_id", "subject": "subject_code"}.get(q.group)
+    group = {"grade": "grade", "school": "school_id", "subject": "subject_code", "class": "class_id"}.get(q.group)
     if group is None:
         raise InvalidInput(
-            f"Cách nhóm '{q.group}' không hợp lệ: subject, grade hoặc school.", field="group", value=q.group
+            f"Cách nhóm '{q.group}' không hợp lệ: subject, grade, school hoặc class.", field="group", value=q.group
         )
-    where = [t.c.school_year == q.school_year, t.c.period == q.period]
-    if q.subject_code is not None:
-        where.append(t.c.subject_code == q.subject_code)
-    if q.grade is not None:
-        where.append(t.c.grade == q.grade)
-    rows = await repo.grouped_sum(uow.session, t, by=[group, "bucket"], scope=scope, where=where)
+    if group == "class_id" and scope.kind not in ("school", "class"):
+        raise InvalidInput(
+            "Tỉ lệ xếp loại theo lớp chỉ xem được trong một trường (school_id) hoặc một lớp (class_id).",
+            field="group",
+            value=q.group,
+        )
+    if scope.kind == "class" and group != "class_id":
+        group = "subject_code"  # one class: its subjects are the only grouping left
+    if group == "class_id" or scope.kind == "class":
+        # Within one school: counted from the approved results themselves (a school has a few thousand rows).
+        buckets = await repo.class_subject_buckets(
+            uow.session, scope=scope, school_year=q.school_year, period=q.period, subject_code=q.subject_code
+        )
+        key_of = 0 if group == "class_id" else 1
+        rows = [(r[key_of], r[2], r[3]) for r in buckets]
+    else:
+        where = [t.c.school_year == q.school_year, t.c.period == q.period]
+        if q.subject_code is not None:
+            where.append(t.c.subject_code == q.subject_code)
+        if q.grade is not None:
+            where.append(t.c.grade == q.grade)
+        rows = [
+            (r[0], r.bucket, int(r.n))
+            for r in await repo.grouped_sum(uow.session, t, by=[group, "bucket"], scope=scope, where=where)
+        ]
     cells: dict[Any, dict[str, int]] = {}
-    for r in rows:
-        found = cells.setdefault(r[0], {})
-        band = _band_of(r.bucket)
+    for key, bucket, n in rows:
+        found = cells.setdefault(key, {})
+        band = _band_of(bucket)
         if band is not None:
-            found[band] = found.get(band, 0) + int(r.n)
-        found["total"] = found.get("total", 0) + int(r.n)
+            found[band] = found.get(band, 0) + n
+        found["total"] = found.get("total", 0) + n
     names = await repo.school_names(uow.session, list(cells)) if group == "school_id" else {}
-    label = {"grade": Column("group", "Khối", "text"), "school_id": Column("group", "Trường", "text")}.get(
-        group, Column("group", "Môn học", "text")
-    )
+    if group == "class_id":
+        names = {
+            k: v.name for k, v in (await repo.class_names(uow.session, scope=scope, school_year=q.school_year)).items()
+        }
+    label = {
+        "grade": Column("group", "Khối", "text"),
+        "school_id": Column("group", "Trường", "text"),
+        "class_id": Column("group", "Lớp", "text"),
+    }.get(group, Column("group", "Môn học", "text"))
     columns = [label, Column("total", "Số HS")]
     for band, text, *_ in (*_BANDS, *_RATED):
         columns += [Column(str(band), str(text)), Column(f"{band}_rate", "Tỉ lệ %", "rate")]
@@ -482,7 +507,9 @@ async def ratings(q: ReportQuery, uow: ReportingUnitOfWork, scope: ReportScope) 
     )
     for key in sorted(cells, key=str):
         counted = cells[key]
-        shown = names.get(key, key) if group == "school_id" else (f"Khối {key}" if group == "grade" else key)
+        shown = (
+            names.get(key, key) if group in ("school_id", "class_id") else (f"Khối {key}" if group == "grade" else key)
+        )
         line: dict[str, Any] = {"group": shown, "total": counted.get("total", 0)}
         for column, *_ in (*_BANDS, *_RATED):
             line[str(column)] = counted.get(str(column), 0)
