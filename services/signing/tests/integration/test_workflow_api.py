@@ -91,6 +91,9 @@ async def test_transcript_is_signed_in_order_then_archived_under_object_lock(
     ]
     final_xml = await store.get(next(d["object_key"] for d in body["documents"] if d["role"] == "xml"))
     assert final_xml.count(b"SignatureValue") >= 5
+    checked = await world.client.post("/verify", files={"file": ("hocba.xml", final_xml, "application/xml")})
+    assert checked.status_code == 200 and checked.json()["valid"] is True, checked.text
+    assert len(checked.json()["signatures"]) == 5
 
     added = await world.events("vn.edurecords.signing.signature.added")
     assert [e["data"]["signer"]["field_name"] for e in added] == [

@@ -99,17 +99,19 @@ async def verify_file(file: UploadFile, service: ServiceDep) -> VerificationRead
         kind=kind,
         valid=report.valid,
         problems=list(report.problems),
+        # Every signature of the XML twin, oldest first (each signer adds one).
         signatures=[
             SignatureCheckRead(
                 field_name=None,
-                certificate=_certificate(report.signer),
-                signing_time=report.signing_time,
-                timestamp_time=report.timestamp_time,
-                intact=report.valid,
-                trusted=report.trusted,
-                revocation=report.revocation,
+                certificate=_certificate(x.signer),
+                signing_time=x.signing_time,
+                timestamp_time=x.timestamp_time,
+                intact=x.valid,
+                trusted=x.trusted,
+                revocation=x.revocation,
                 certification=False,
-                problems=list(report.problems),
+                problems=list(x.problems),
             )
+            for x in report.signatures
         ],
     )
