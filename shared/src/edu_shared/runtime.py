@@ -159,7 +159,8 @@ class ServiceRuntime:
     async def health(self) -> dict[str, Any]:
         """Database reachable, background tasks alive, outbox backlog."""
         outbox = self.messaging.outbox
-        async with self.engine.connect() as conn:
+        async with self.engine.connect() as connection:
+            conn = await connection.execution_options(readonly=True)
             backlog = await conn.scalar(
                 sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
             )

@@ -38,7 +38,10 @@ def _prepare_sqlite(engine: AsyncEngine, *, immediate: bool, synchronous: str) -
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # A read-only connection (execution option `readonly`) never waits for the write lock: under WAL it reads
+        # the last committed state while a consumer's long write transaction runs.
+        readonly = conn.get_execution_options().get("readonly", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not readonly else "BEGIN")
 
 
 def create_sqlite_engine(path: Path, *, immediate: bool = False, synchronous: str = "NORMAL") -> AsyncEngine:
