@@ -104,6 +104,10 @@ async def apply_directory_event(session: AsyncSession, tables: DirectoryTables, 
         await session.execute(sa.insert(table).values(id=key, **values))
 
 
+# Lookups only read the projection: on SQLite they must not queue behind a consumer's write transaction.
+READ_ONLY = {"readonly": True}
+
+
 class DirectoryResolver:
     """`ScopeResolver` over the projection, with a short-lived cache of complete lineages.
 
@@ -144,6 +148,7 @@ class DirectoryResolver:
             kind, ident = ScopeType.CLASS, ident.split(":", 1)[0]
             found.add((kind, ident))
         async with self._sessions() as session:
+            await session.connection(execution_options=READ_ONLY)
             unit_id: str | None = None
             if kind == ScopeType.CLASS and self._tables.classes is not None:
                 classes = self._tables.classes
@@ -172,5 +177,6 @@ class DirectoryResolver:
 
     async def schools(self) -> list[dict[str, str]]:
         async with self._sessions() as session:
+            await session.connection(execution_options=READ_ONLY)
             rows = await session.execute(sa.select(self._tables.schools).order_by(self._tables.schools.c.name))
             return [dict(r._mapping) for r in rows]
