@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 
+from edu_shared.audit.events import AuditHeadPayload
 from edu_shared.audit.trail import AuditTrail
 from edu_shared.db.uow import SqlUnitOfWork
-from edu_shared.events.registry import EventPayload
 
 
 class AuditedUnitOfWork(SqlUnitOfWork):
@@ -21,11 +21,8 @@ class AuditedUnitOfWork(SqlUnitOfWork):
     """
 
     audit_table: ClassVar[sa.Table]
+    head_event: ClassVar[type[AuditHeadPayload]]  # the service's own registered event, on its topic
     audit: AuditTrail
-
-    def head_event(self, *, school_id: str, seq: int, digest: str, recorded_at: datetime) -> EventPayload:
-        """The service's own event announcing a chain's new head (its topic is the service's)."""
-        raise NotImplementedError
 
     def _open_repositories(self) -> None:
         self.audit = AuditTrail(self.session, self.audit_table)
@@ -35,7 +32,7 @@ class AuditedUnitOfWork(SqlUnitOfWork):
         now = datetime.now(UTC)
         for school_id, (seq, digest) in heads.items():
             self.emit(
-                self.head_event(school_id=school_id, seq=seq, digest=digest, recorded_at=now), partition_key=school_id
+                self.head_event(school_id=school_id, seq=seq, hash=digest, recorded_at=now), partition_key=school_id
             )
         await super().commit()
 

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from edu_shared.audit.events import AuditHeadPayload
 from edu_shared.contracts.gradebook import TOPIC
 from edu_shared.events.registry import EventPayload
 
@@ -75,14 +76,5 @@ class ClassResultsApproved(EventPayload, event_type="vn.edurecords.gradebook.res
     students: list[StudentResult]
 
 
-class AuditHeadAdvanced(EventPayload, event_type="vn.edurecords.gradebook.audit.head-advanced", topic=TOPIC):
-    """A school's audit chain grew to entry `seq` whose hash is `hash` (one per committed change).
-
-    Kept outside the gradebook's database (the bus keeps events forever), the latest head lets an inspector tell
-    that the newest entries of the trail were deleted, which the chain alone cannot show.
-    """
-
-    school_id: str
-    seq: int = Field(ge=1)
-    hash: str = Field(min_length=64, max_length=64)
-    recorded_at: datetime
+class AuditHeadAdvanced(AuditHeadPayload, event_type="vn.edurecords.gradebook.audit.head-advanced", topic=TOPIC):
+    """The gradebook's audit chain of a school grew (see `AuditHeadPayload`)."""

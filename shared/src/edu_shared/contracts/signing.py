@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edu_shared.audit.events import AuditHeadPayload
 from edu_shared.events.registry import EventPayload
 
 TOPIC = "edu.signing"
@@ -149,13 +150,8 @@ class SigningReminderDue(EventPayload, event_type="vn.edurecords.signing.reminde
     signers: list[PendingSigner]
 
 
-class SigningAuditHeadAdvanced(EventPayload, event_type="vn.edurecords.signing.audit.head-advanced", topic=TOPIC):
-    """A school's signing audit chain grew to entry `seq` whose hash is `hash` (one per committed change)."""
-
-    school_id: str
-    seq: int = Field(ge=1)
-    hash: str = Field(min_length=64, max_length=64)
-    recorded_at: datetime
+class SigningAuditHeadAdvanced(AuditHeadPayload, event_type="vn.edurecords.signing.audit.head-advanced", topic=TOPIC):
+    """The signing service's audit chain of a school grew (see `AuditHeadPayload`)."""
 
 
 class SigningRequestRefused(EventPayload, event_type="vn.edurecords.signing.request.refused", topic=TOPIC):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from edu_shared.audit.uow import AuditedUnitOfWork
 from edu_shared.contracts.gradebook_results import AuditHeadAdvanced
-from edu_shared.events.registry import EventPayload
 from gradebook.adapters import orm
 from gradebook.adapters.calendar_repo import CalendarRepository
 from gradebook.adapters.comments_repo import CommentsRepository
@@ -19,6 +16,7 @@ class GradebookUnitOfWork(AuditedUnitOfWork):
     """One transaction over the gradebook database; events reach the outbox and audit entries the trail on commit."""
 
     audit_table = orm.audit
+    head_event = AuditHeadAdvanced
     scores: ScoreRepository
     calendars: CalendarRepository
     records: RecordsRepository
@@ -32,6 +30,3 @@ class GradebookUnitOfWork(AuditedUnitOfWork):
         self.records = RecordsRepository(self.session)
         self.results = ResultsRepository(self.session)
         self.comments = CommentsRepository(self.session)
-
-    def head_event(self, *, school_id: str, seq: int, digest: str, recorded_at: datetime) -> EventPayload:
-        return AuditHeadAdvanced(school_id=school_id, seq=seq, hash=digest, recorded_at=recorded_at)
